@@ -1,0 +1,54 @@
+"""The project's own errors: each says where (file, path, URL) and what to do.
+
+Anything the suite reports to a user without a traceback derives from
+`ImageContractError`; the pytest plugin renders these as one clear line.
+"""
+
+from __future__ import annotations
+
+
+class ImageContractError(Exception):
+    """Base of every error the suite explains to its user."""
+
+
+class CollectionError(ImageContractError):
+    """A collection, environment or targets file is invalid.
+
+    `file` is the path, `location` a JSON-path-like place inside it
+    (`requests[2].expect.images.size`), `message` what was expected.
+    """
+
+    def __init__(self, file: str, location: str, message: str) -> None:
+        self.file = file
+        self.location = location
+        self.message = message
+        where = f"{file}: {location}" if location else file
+        super().__init__(f"{where}: {message}")
+
+
+class TemplateError(ImageContractError):
+    """A `{{variable}}` could not be resolved."""
+
+
+class FixtureError(ImageContractError):
+    """A file or generated image for an upload is missing or invalid."""
+
+
+class SchemaError(ImageContractError):
+    """A response schema under `schemas/` is missing, invalid, or has a broken `$ref`."""
+
+
+class CassetteError(ImageContractError):
+    """A cassette is missing, damaged, or does not match the request."""
+
+
+class CassetteMissing(CassetteError):
+    """No recording exists for a request in replay-only mode."""
+
+
+class RequestChanged(CassetteError):
+    """The request differs from the one recorded."""
+
+
+class TransportError(ImageContractError):
+    """The target could not be reached or answered unreadably (connect, TLS, DNS, timeout)."""
