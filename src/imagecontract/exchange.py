@@ -35,6 +35,7 @@ class SentRequest:
     json: Any = None
     form: dict[str, str] = field(default_factory=dict)
     files: list[FilePart] = field(default_factory=list)
+    raw: str | None = None
 
     @property
     def params(self) -> dict[str, Any]:

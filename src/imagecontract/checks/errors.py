@@ -1,0 +1,94 @@
+"""Error answers: the envelope and its fields as expected, and no secret echoed back."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from imagecontract.checks.conditions import has_secrets, is_error
+from imagecontract.checks.registry import CheckContext, check
+from imagecontract.exchange import Exchange, Failure
+from imagecontract.jsonpath import MISSING, describe_value, format_path, json_equal, show
+from imagecontract.checks.leaks import allowed_prefix, find_leaks
+
+ERROR_FIELDS = ("type", "code", "param")
+"""Envelope fields compared for equality; null is a meaningful expected value."""
+
+SHOWN_MESSAGE_CHARS = 120
+
+
+@check(applies=is_error)
+def error_envelope(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """An error answer carries `{"error": {...}}` whose type, code, param and message are as expected."""
+    body = exchange.response.json_or_none()
+    envelope = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(envelope, dict):
+        got = describe_value(body) if body is not None else "a body that is not JSON"
+        return [Failure("error_envelope", f'expected an error envelope {{"error": {{...}}}}, got {got}')]
+    expected = exchange.expect.get("error") or {}
+    failures = []
+    for key in ERROR_FIELDS:
+        actual = envelope.get(key, MISSING)
+        if key in expected and not json_equal(actual, expected[key]):
+            reason = f"expected {show(expected[key])}, got {describe_value(actual)}"
+            failures.append(Failure("error_envelope", reason, f"$.error.{key}"))
+    if "message" in expected:
+        failures += _message_failures(envelope.get("message", MISSING), expected["message"])
+    return failures
+
+
+def _message_failures(message: Any, pattern: str) -> list[Failure]:
+    try:
+        found = isinstance(message, str) and re.search(pattern, message) is not None
+    except re.error as error:
+        return [Failure("error_envelope", f"expect.error.message is not a valid regex: {error}", "$.error.message")]
+    if found:
+        return []
+    got = describe_value(message, SHOWN_MESSAGE_CHARS)
+    return [Failure("error_envelope", f"expected a message matching /{pattern}/, got {got}", "$.error.message")]
+
+
+@check(applies=has_secrets)
+def no_secret_echo(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """No secret sent with the request comes back, whole or as more than a masked prefix."""
+    places = _texts(exchange)
+    failures = []
+    for number, secret in enumerate(exchange.secrets, start=1):
+        for path, text in places:
+            shown = max((leak.shown for leak in find_leaks(secret, text)), default=0)
+            if shown:
+                label = f"secret {number} of {len(exchange.secrets)}"
+                failures.append(Failure("no_secret_echo", _leak_reason(label, secret, shown), path))
+    return failures
+
+
+def _texts(exchange: Exchange) -> list[tuple[str, str]]:
+    """(path, text) of every place a secret could come back: each string of a JSON body
+    (else the raw body), and each header."""
+    response = exchange.response
+    body = response.json_or_none()
+    if body is not None:
+        texts = [(format_path(path), value) for path, value in _strings(body, [])]
+    else:
+        texts = [("$", response.body.decode("utf-8", "replace"))]
+    return texts + [(f"headers.{name}", value) for name, value in response.headers.items()]
+
+
+def _leak_reason(label: str, secret: str, shown: int) -> str:
+    amount = "all" if shown == len(secret) else f"the first {shown}"
+    return f"echoes {amount} of the {len(secret)} characters of {label}; at most {allowed_prefix(secret)} may be shown"
+
+
+def _strings(value: Any, path: list[str | int]) -> list[tuple[list[str | int], str]]:
+    """Every string in a JSON document (keys included) with the path where it sits."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [
+            found
+            for key, item in value.items()
+            for found in [(path, str(key)), *_strings(item, [*path, key])]
+        ]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _strings(item, [*path, index])]
+    return []

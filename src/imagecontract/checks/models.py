@@ -1,0 +1,66 @@
+"""What the model's rules promise about an answer: response format, revised prompt, usage."""
+
+from __future__ import annotations
+
+from imagecontract.checks.conditions import all_of, is_json_image_answer, model_rule
+from imagecontract.checks.registry import CheckContext, check
+from imagecontract.checks.requested import Requested
+from imagecontract.exchange import Exchange, Failure
+from imagecontract.jsonpath import MISSING, describe_value, format_path
+from imagecontract.rules import RESPONSE_FORMATS
+
+
+def _image_objects(exchange: Exchange) -> list[tuple[int, dict]]:
+    """(index, object) of each image object in a JSON body; other shapes are the schema check's to report."""
+    body = exchange.response.json_or_none()
+    items = body.get("data") if isinstance(body, dict) else None
+    return [(index, item) for index, item in enumerate(items or []) if isinstance(item, dict)]
+
+
+def _knows_response_format(exchange: Exchange) -> bool:
+    return Requested.of(exchange).response_format is not None
+
+
+@check(applies=all_of(is_json_image_answer, _knows_response_format))
+def response_format(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """Each image carries b64_json or url as asked (or as the model always does), and not the other."""
+    requested = Requested.of(exchange).response_format
+    if requested is None:
+        return []
+    wanted, why = requested
+    failures = []
+    for index, item in _image_objects(exchange):
+        value = item.get(wanted, MISSING)
+        if not (isinstance(value, str) and value):
+            reason = f"expected {wanted} ({why}), got {describe_value(value)}"
+            failures.append(Failure("response_format", reason, format_path(["data", index, wanted])))
+        for other in (source for source in RESPONSE_FORMATS if source != wanted and source in item):
+            reason = f"expected no {other} when the response format is {wanted}, got {describe_value(item[other])}"
+            failures.append(Failure("response_format", reason, format_path(["data", index, other])))
+    return failures
+
+
+@check(applies=model_rule("revised_prompt"))
+def revised_prompt(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """Models that revise prompts return the revised prompt with every image."""
+    model = Requested.of(exchange).model
+    failures = []
+    for index, item in _image_objects(exchange):
+        value = item.get("revised_prompt", MISSING)
+        if not (isinstance(value, str) and value.strip()):
+            reason = f"expected a non-empty revised_prompt ({model} revises every prompt), got {describe_value(value)}"
+            failures.append(Failure("revised_prompt", reason, format_path(["data", index, "revised_prompt"])))
+    return failures
+
+
+@check(applies=model_rule("usage"))
+def usage(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """Models that bill by token report a `usage` block.
+
+    Its shape is the schema's to judge; in a stream the completed event's schema requires it."""
+    body = exchange.response.json_or_none()
+    value = body.get("usage", MISSING) if isinstance(body, dict) else MISSING
+    if isinstance(value, dict):
+        return []
+    reason = f"expected a usage object ({Requested.of(exchange).model} reports token usage), got {describe_value(value)}"
+    return [Failure("usage", reason, "$.usage")]

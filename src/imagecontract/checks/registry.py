@@ -1,0 +1,127 @@
+"""The check registry: every check by name, which to run, and running them on one exchange.
+
+Modelled on Schemathesis' checks: a check is a small named function that
+judges one exchange and returns its failures. Each registers with a predicate
+saying when it applies, so a check that has nothing to judge is reported as
+not applicable instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Collection, Iterable
+
+from imagecontract.errors import ImageContractError
+from imagecontract.exchange import Exchange, Failure
+from imagecontract.checks.leaks import redact
+from imagecontract.schemas import SchemaStore
+
+
+@dataclass
+class CheckContext:
+    """What checks need beyond the exchange: the schemas, and the edit comparison's leeway."""
+
+    schemas: SchemaStore
+    edit_tolerance: int = 8
+    """How far (0-255) a colour channel may move before a pixel counts as changed."""
+    edit_allowed_fraction: float = 0.001
+    """The share of pixels outside the mask that may change (resampling, compression)."""
+
+    @classmethod
+    def default(cls, rootdir: Path | None = None) -> CheckContext:
+        """A context over the default schemas (see `default_schemas_dir`)."""
+        return cls(SchemaStore.default(rootdir))
+
+
+CheckFunction = Callable[[Exchange, CheckContext], list[Failure]]
+Applies = Callable[[Exchange], bool]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered check: its name, what it judges, and when it applies."""
+
+    name: str
+    function: CheckFunction
+    applies: Applies
+    summary: str
+
+
+@dataclass
+class CheckOutcome:
+    """What one check said about one exchange."""
+
+    name: str
+    applicable: bool
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.applicable and not self.failures
+
+
+CHECKS: dict[str, Check] = {}
+"""Every check, in the order they run and are reported."""
+
+
+class UnknownCheck(ImageContractError):
+    """A check name that is not registered (in a selection, a skip list or a collection)."""
+
+
+def check(*, applies: Applies) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check under its function name; `applies` says when it has something to judge."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        name = function.__name__
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} is registered twice")
+        summary = (function.__doc__ or "").strip().split("\n", 1)[0]
+        CHECKS[name] = Check(name, function, applies, summary)
+        return function
+
+    return register
+
+
+def check_names(names: Iterable[str], where: str) -> list[str]:
+    """`names` as given, or UnknownCheck for the first that is not a check, with a suggestion."""
+    names = list(names)
+    for name in names:
+        if name not in CHECKS:
+            close = difflib.get_close_matches(name, CHECKS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UnknownCheck(f"{where}: unknown check {name!r}{hint}; known checks: {', '.join(CHECKS)}")
+    return names
+
+
+def selected_checks(exchange: Exchange, select: Collection[str] | None = None, skip: Collection[str] = ()) -> list[str]:
+    """The checks to run: the caller's selection narrowed by the request's `expect.checks`,
+    minus both skip lists, in registry order."""
+    chosen = set(check_names(select, "selected checks")) if select is not None else set(CHECKS)
+    if "checks" in exchange.expect:
+        chosen &= set(check_names(exchange.expect["checks"], "expect.checks"))
+    chosen -= set(check_names(skip, "skipped checks"))
+    chosen -= set(check_names(exchange.expect.get("skip_checks", ()), "expect.skip_checks"))
+    return [name for name in CHECKS if name in chosen]
+
+
+def run_checks(
+    exchange: Exchange,
+    context: CheckContext,
+    select: Collection[str] | None = None,
+    skip: Collection[str] = (),
+) -> list[CheckOutcome]:
+    """Run the selected checks on one exchange. Reasons never carry the exchange's secrets."""
+    outcomes = []
+    for name in selected_checks(exchange, select, skip):
+        registered = CHECKS[name]
+        if not registered.applies(exchange):
+            outcomes.append(CheckOutcome(name, applicable=False))
+            continue
+        failures = [
+            replace(failure, reason=redact(failure.reason, exchange.secrets))
+            for failure in registered.function(exchange, context)
+        ]
+        outcomes.append(CheckOutcome(name, applicable=True, failures=failures))
+    return outcomes

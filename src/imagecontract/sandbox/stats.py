@@ -1,0 +1,46 @@
+"""Counters other tests read to see what the sandbox actually did (`GET /_sandbox/stats`)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any
+
+from imagecontract.rules import ENDPOINTS
+
+
+class Stats:
+    """Requests, images returned and 429s, overall and per endpoint; safe to read from another thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, Any] = {
+            "requests": 0,
+            "images_generated": 0,
+            "rate_limited": 0,
+            "downloads": 0,
+            "by_endpoint": {endpoint: {"requests": 0, "images": 0, "errors": 0} for endpoint in ENDPOINTS},
+        }
+
+    def request(self, endpoint: str | None) -> None:
+        self._add(endpoint, "requests", "requests", 1)
+
+    def images(self, endpoint: str, count: int) -> None:
+        self._add(endpoint, "images_generated", "images", count)
+
+    def error(self, endpoint: str | None, rate_limited: bool) -> None:
+        self._add(endpoint, "rate_limited" if rate_limited else None, "errors", 1)
+
+    def download(self) -> None:
+        self._add(None, "downloads", None, 1)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._counts)
+
+    def _add(self, endpoint: str | None, total: str | None, per_endpoint: str | None, amount: int) -> None:
+        with self._lock:
+            if total is not None:
+                self._counts[total] += amount
+            if endpoint in ENDPOINTS and per_endpoint is not None:
+                self._counts["by_endpoint"][endpoint][per_endpoint] += amount

@@ -1,0 +1,182 @@
+"""The response JSON Schemas under `schemas/`: loaded by file name, checked, and used to judge bodies.
+
+Every file is checked against the 2020-12 metaschema and every `$ref` in it is
+resolved when it is first used, so a broken schema fails with the file and
+the reference named instead of as a confusing response failure. References
+are relative file names resolved among the sibling files; nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import urldefrag, urljoin
+
+import jsonschema.exceptions
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.exceptions import PointerToNowhere, Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+import imagecontract
+from imagecontract.errors import SchemaError
+from imagecontract.exchange import Failure
+from imagecontract.jsonpath import describe_value, format_path, show
+
+CHECK_NAME = "response_schema"
+
+
+def default_schemas_dir(rootdir: Path | None = None) -> Path:
+    """The schemas to use: `<rootdir>/schemas` when the caller's project has one,
+    else the copy installed with the package, else the source tree's `schemas/`."""
+    candidates = [
+        *([Path(rootdir) / "schemas"] if rootdir is not None else []),
+        Path(imagecontract.__file__).parent / "_schemas",
+        Path(__file__).resolve().parents[2] / "schemas",
+    ]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    looked = ", ".join(str(candidate) for candidate in candidates)
+    raise SchemaError(f"no schemas directory found; looked in {looked}")
+
+
+class SchemaStore:
+    """The schema files of one directory, loaded on demand and validated once."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._documents: dict[str, Any] = {}
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._registry: Registry = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
+
+    @classmethod
+    def default(cls, rootdir: Path | None = None) -> SchemaStore:
+        """The store of `default_schemas_dir(rootdir)`."""
+        return cls(default_schemas_dir(rootdir))
+
+    def names(self) -> list[str]:
+        """The schema files available, by file name."""
+        return sorted(path.name for path in self.directory.glob("*.json"))
+
+    def schema(self, name: str) -> Any:
+        """The parsed, metaschema-checked contents of `name`."""
+        if name not in self._documents:
+            self._documents[name] = self._read(name)
+        return self._documents[name]
+
+    def validator(self, name: str) -> Draft202012Validator:
+        """A validator for `name` whose every `$ref`, here and in the files it refers to, resolves."""
+        if name not in self._validators:
+            self._check_references(name, seen=set())
+            self._validators[name] = Draft202012Validator(self.schema(name), registry=self._registry)
+        return self._validators[name]
+
+    def validate(self, instance: Any, name: str, at: str = "$") -> list[Failure]:
+        """One Failure per way `instance` breaks schema `name`; `at` is the path of `instance` in the response."""
+        failures = [
+            Failure(CHECK_NAME, reason, format_path(path, root=at))
+            for error in self.validator(name).iter_errors(instance)
+            for path, reason in explain(error)
+        ]
+        return list(dict.fromkeys(failures))
+
+    def _path(self, name: str) -> Path:
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise SchemaError(
+                f"{name!r} is not a file name in {self.directory}; schemas and $refs name sibling files "
+                f"(e.g. 'usage.schema.json') and nothing is fetched"
+            )
+        return self.directory / name
+
+    def _read(self, name: str) -> Any:
+        path = self._path(name)
+        if not path.is_file():
+            available = ", ".join(self.names()) or "none"
+            raise SchemaError(f"{path}: no such schema file (available in {self.directory}: {available})")
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise SchemaError(f"{path}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+        try:
+            Draft202012Validator.check_schema(document)
+        except jsonschema.exceptions.SchemaError as error:
+            where = format_path(error.absolute_path)
+            raise SchemaError(f"{path}: not a valid JSON Schema 2020-12 at {where}: {error.message}") from None
+        return document
+
+    def _retrieve(self, uri: str) -> Resource:
+        """Resolve a `$ref` to a sibling file; anything else (a URL) is refused, never fetched."""
+        return Resource.from_contents(self.schema(uri), default_specification=DRAFT202012)
+
+    def _check_references(self, name: str, seen: set[str]) -> None:
+        seen.add(name)
+        resolver = self._registry.resolver(base_uri=name)
+        for ref in _references(self.schema(name)):
+            try:
+                resolver.lookup(ref)
+            except Unresolvable as error:
+                raise SchemaError(
+                    f"{self.directory / name}: $ref {ref!r} cannot be resolved: {_unresolvable_reason(error)}"
+                ) from None
+            target = urldefrag(urljoin(name, ref)).url
+            if target and target not in seen:
+                self._check_references(target, seen)
+
+
+def _references(node: Any) -> Iterator[str]:
+    """Every `$ref` string in a schema document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
+
+
+def _unresolvable_reason(error: Unresolvable) -> str:
+    if isinstance(error, PointerToNowhere):
+        return f"the pointer {error.ref!r} leads nowhere in that file"
+    cause = error.__cause__.__cause__ if error.__cause__ is not None else None
+    return str(cause) if cause is not None else str(error)
+
+
+def explain(error: ValidationError) -> list[tuple[list[str | int], str]]:
+    """(path, reason) pairs for one validation error, saying what was expected and what came."""
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        return [(path, f"required property {key!r} is missing") for key in missing]
+    if error.validator in ("anyOf", "oneOf"):
+        branches = [reason for sub in error.context or () for _, reason in explain(sub)]
+        return [(path, "matches none of the allowed forms: " + "; or ".join(dict.fromkeys(branches)))]
+    expected = _EXPECTED.get(str(error.validator))
+    if expected is None:
+        return [(path, f"fails {error.validator} {show(error.validator_value)}; got {describe_value(error.instance)}")]
+    return [(path, f"expected {expected(error.validator_value)}, got {describe_value(error.instance)}")]
+
+
+def _types(value: str | list[str]) -> str:
+    return " or ".join([value] if isinstance(value, str) else value)
+
+
+_EXPECTED: dict[str, Callable[[Any], str]] = {
+    "type": _types,
+    "const": show,
+    "enum": lambda values: "one of " + ", ".join(map(show, values)),
+    "minimum": lambda value: f"at least {value}",
+    "maximum": lambda value: f"at most {value}",
+    "exclusiveMinimum": lambda value: f"more than {value}",
+    "exclusiveMaximum": lambda value: f"less than {value}",
+    "minLength": lambda value: f"at least {value} characters",
+    "maxLength": lambda value: f"at most {value} characters",
+    "minItems": lambda value: f"at least {value} items",
+    "maxItems": lambda value: f"at most {value} items",
+    "pattern": lambda value: f"a string matching /{value}/",
+}
+"""What a keyword asked for, in words, keyed by JSON Schema keyword."""

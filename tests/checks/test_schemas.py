@@ -1,0 +1,187 @@
+"""The schema store: shipped schemas, failures with paths and reasons, and broken schema files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from imagecontract.errors import SchemaError
+from imagecontract.schemas import SchemaStore, default_schemas_dir
+
+SHIPPED = [
+    "image.schema.json",
+    "usage.schema.json",
+    "images_response.schema.json",
+    "error.schema.json",
+    "image_generation.partial_image.schema.json",
+    "image_generation.completed.schema.json",
+    "image_edit.partial_image.schema.json",
+    "image_edit.completed.schema.json",
+]
+
+USAGE = {
+    "total_tokens": 100,
+    "input_tokens": 50,
+    "output_tokens": 50,
+    "input_tokens_details": {"text_tokens": 10, "image_tokens": 40},
+}
+
+
+def write(directory: Path, name: str, schema: object) -> None:
+    (directory / name).write_text(json.dumps(schema) if not isinstance(schema, str) else schema)
+
+
+@pytest.fixture(scope="module")
+def store() -> SchemaStore:
+    return SchemaStore(default_schemas_dir())
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_schemas_are_valid_and_resolve(store: SchemaStore, name: str) -> None:
+    assert store.validator(name) is store.validator(name)
+
+
+@pytest.mark.parametrize(
+    "name, instance",
+    [
+        ("images_response.schema.json", {"created": 1667860720, "data": [{"b64_json": "iVBORw0KGgo="}]}),
+        ("images_response.schema.json", {"created": 1589478378, "data": [{"url": "https://x", "revised_prompt": "otter"}]}),
+        ("images_response.schema.json", {"created": 1, "data": [{"b64_json": "aGk="}], "usage": USAGE,
+                                         "background": "opaque", "output_format": "png", "quality": "high",
+                                         "size": "1024x1024", "extra": "tolerated"}),
+        ("error.schema.json", {"error": {"code": None, "message": "'image' is a required property",
+                                         "param": None, "type": "invalid_request_error"}}),
+        ("image_generation.partial_image.schema.json", {
+            "type": "image_generation.partial_image", "b64_json": "aGk=", "created_at": 1, "size": "1024x1024",
+            "quality": "low", "background": "opaque", "output_format": "png", "partial_image_index": 0}),
+        ("image_edit.completed.schema.json", {
+            "type": "image_edit.completed", "b64_json": "aGk=", "created_at": 1, "size": "1024x1024",
+            "quality": "low", "background": "opaque", "output_format": "png", "usage": USAGE}),
+    ],
+)
+def test_documented_shapes_pass(store: SchemaStore, name: str, instance: object) -> None:
+    assert store.validate(instance, name) == []
+
+
+@pytest.mark.parametrize(
+    "name, instance, path, reason",
+    [
+        ("images_response.schema.json", {"created": 1, "data": [{"b64_json": 5}]},
+         "$.data[0].b64_json", "expected string, got integer 5"),
+        ("images_response.schema.json", {"data": []}, "$", "required property 'created' is missing"),
+        ("images_response.schema.json", {"created": "now", "data": []}, "$.created", 'expected integer, got string "now"'),
+        ("images_response.schema.json", {"created": 1, "data": [{}]}, "$.data[0]",
+         "matches none of the allowed forms: required property 'b64_json' is missing; "
+         "or required property 'url' is missing"),
+        ("images_response.schema.json", {"created": 1, "data": [], "usage": {**USAGE, "total_tokens": -1}},
+         "$.usage.total_tokens", "expected at least 0, got integer -1"),
+        ("error.schema.json", {"error": {"message": "m", "type": "t", "code": None}},
+         "$.error", "required property 'param' is missing"),
+        ("error.schema.json", {"error": {"message": "m", "type": "t", "code": 5, "param": None}},
+         "$.error.code", "expected string or null, got integer 5"),
+        ("image_generation.completed.schema.json", {
+            "type": "image_edit.completed", "b64_json": "aGk=", "created_at": 1, "size": "s", "quality": "q",
+            "background": "b", "output_format": "png", "usage": USAGE},
+         "$.type", 'expected "image_generation.completed", got string "image_edit.completed"'),
+    ],
+)
+def test_failures_say_where_and_what(store: SchemaStore, name: str, instance: object, path: str, reason: str) -> None:
+    failures = store.validate(instance, name)
+    assert [(failure.check, failure.path, failure.reason) for failure in failures] == [("response_schema", path, reason)]
+
+
+def test_every_missing_property_is_named_once(store: SchemaStore) -> None:
+    failures = store.validate({"error": {}}, "error.schema.json")
+    assert [failure.reason for failure in failures] == [
+        f"required property {key!r} is missing" for key in ("message", "type", "param", "code")
+    ]
+
+
+def test_long_values_are_shortened_in_reasons(store: SchemaStore) -> None:
+    (failure,) = store.validate({"created": "x" * 5000, "data": []}, "images_response.schema.json")
+    assert "(5000 chars)" in failure.reason and len(failure.reason) < 120
+
+
+def test_paths_can_be_rooted_elsewhere(store: SchemaStore) -> None:
+    (failure,) = store.validate({"created": 1, "data": 3}, "images_response.schema.json", at="$.events[2]")
+    assert failure.path == "$.events[2].data"
+
+
+def test_missing_schema_file_lists_what_exists(tmp_path: Path) -> None:
+    write(tmp_path, "a.schema.json", {"type": "object"})
+    with pytest.raises(SchemaError, match=r"nope\.schema\.json: no such schema file .*a\.schema\.json"):
+        SchemaStore(tmp_path).validate({}, "nope.schema.json")
+
+
+def test_schema_names_must_be_plain_file_names(tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match="is not a file name in .*nothing is fetched"):
+        SchemaStore(tmp_path).validate({}, "../secrets.json")
+
+
+def test_schema_that_is_not_json(tmp_path: Path) -> None:
+    write(tmp_path, "bad.schema.json", "{ nope")
+    with pytest.raises(SchemaError, match=r"bad\.schema\.json: not valid JSON: .* line 1 column 3"):
+        SchemaStore(tmp_path).validator("bad.schema.json")
+
+
+def test_schema_that_breaks_the_metaschema(tmp_path: Path) -> None:
+    write(tmp_path, "bad.schema.json", {"type": "object", "properties": {"x": {"type": "strnig"}}})
+    with pytest.raises(SchemaError, match=r"bad\.schema\.json: not a valid JSON Schema 2020-12 at \$\.properties\.x\.type"):
+        SchemaStore(tmp_path).validator("bad.schema.json")
+
+
+def test_ref_to_a_missing_file_names_the_referrer_and_the_ref(tmp_path: Path) -> None:
+    write(tmp_path, "top.schema.json", {"properties": {"u": {"$ref": "usage.schema.json"}}})
+    with pytest.raises(SchemaError, match=r"top\.schema\.json: \$ref 'usage\.schema\.json' cannot be resolved: .*no such"):
+        SchemaStore(tmp_path).validator("top.schema.json")
+
+
+def test_ref_to_a_missing_pointer(tmp_path: Path) -> None:
+    write(tmp_path, "top.schema.json", {"$ref": "#/$defs/nothing"})
+    with pytest.raises(SchemaError, match=r"\$ref '#/\$defs/nothing' cannot be resolved: the pointer"):
+        SchemaStore(tmp_path).validator("top.schema.json")
+
+
+def test_broken_ref_deeper_down_names_the_file_it_is_in(tmp_path: Path) -> None:
+    write(tmp_path, "top.schema.json", {"$ref": "middle.schema.json"})
+    write(tmp_path, "middle.schema.json", {"$ref": "gone.schema.json"})
+    with pytest.raises(SchemaError, match=r"middle\.schema\.json: \$ref 'gone\.schema\.json'"):
+        SchemaStore(tmp_path).validator("top.schema.json")
+
+
+def test_ref_to_an_invalid_schema_says_why(tmp_path: Path) -> None:
+    write(tmp_path, "top.schema.json", {"$ref": "bad.schema.json"})
+    write(tmp_path, "bad.schema.json", {"minimum": "zero"})
+    with pytest.raises(SchemaError, match=r"top\.schema\.json: \$ref 'bad\.schema\.json' .*not a valid JSON Schema"):
+        SchemaStore(tmp_path).validator("top.schema.json")
+
+
+def test_urls_are_never_fetched(tmp_path: Path) -> None:
+    write(tmp_path, "top.schema.json", {"$ref": "https://example.com/usage.schema.json"})
+    with pytest.raises(SchemaError, match=r"\$ref 'https://example\.com/usage\.schema\.json' cannot be resolved"):
+        SchemaStore(tmp_path).validator("top.schema.json")
+
+
+def test_refs_between_files_and_cycles_resolve(tmp_path: Path) -> None:
+    write(tmp_path, "node.schema.json", {
+        "type": "object",
+        "properties": {"child": {"$ref": "node.schema.json"}, "leaf": {"$ref": "leaf.schema.json#/$defs/n"}},
+    })
+    write(tmp_path, "leaf.schema.json", {"$defs": {"n": {"type": "integer"}}})
+    failures = SchemaStore(tmp_path).validate({"child": {"child": {"leaf": "x"}}}, "node.schema.json")
+    assert [(failure.path, failure.reason) for failure in failures] == [
+        ("$.child.child.leaf", 'expected integer, got string "x"')
+    ]
+
+
+def test_default_dir_prefers_the_callers_project(tmp_path: Path) -> None:
+    assert default_schemas_dir(tmp_path) == default_schemas_dir()
+    (tmp_path / "schemas").mkdir()
+    assert default_schemas_dir(tmp_path) == tmp_path / "schemas"
+    assert SchemaStore.default(tmp_path).directory == tmp_path / "schemas"
+
+
+def test_default_dir_falls_back_to_the_source_tree() -> None:
+    assert (default_schemas_dir() / "images_response.schema.json").is_file()

@@ -1,0 +1,38 @@
+"""Fixtures shared by every test package: a local Images API sandbox."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from imagecontract.sandbox import RunningSandbox, running_sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Callable[..., RunningSandbox]]:
+    """A factory: `srv = sandbox(faults=["error-500=2"], rate_limit=5)`; every server stops at teardown.
+
+    Latency defaults to 0 so tests answer at once; pass `latency_scale=` to slow one down.
+    """
+    with ExitStack() as stack:
+
+        def start(**overrides: Any) -> RunningSandbox:
+            overrides.setdefault("latency_scale", 0.0)
+            return stack.enter_context(running_sandbox(**overrides))
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[RunningSandbox]:
+    """One sandbox for the whole session: no latency, no faults, no rate limit, any key."""
+    with running_sandbox(latency_scale=0.0) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sandbox_url(sandbox_server: RunningSandbox) -> str:
+    """The session sandbox's base URL, `http://127.0.0.1:PORT/v1`."""
+    return sandbox_server.base_url

@@ -1,0 +1,73 @@
+"""`imagecontract serve` as a real process: starts fast, answers, stops cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from sandbox_helpers import KEY
+
+from imagecontract.sandbox.faults import FAULTS
+
+
+def serve_command(*args: str) -> list[str]:
+    """Through the main CLI once every subcommand module it lists exists, else the sandbox's own entry."""
+    main = "imagecontract.cli" if importlib.util.find_spec("imagecontract.runner") else "imagecontract.sandbox.cli"
+    return [sys.executable, "-m", main, "serve", *args]
+
+
+def test_serve_answers_and_exits_on_sigint() -> None:
+    started = time.monotonic()
+    process = subprocess.Popen(
+        serve_command("--port", "0", "--latency-scale", "0", "--api-key", KEY, "--fault", "clamp-n=1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+/v1", line)
+        assert match, line
+        base_url = match.group(0)
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                response = httpx.post(
+                    f"{base_url}/images/generations",
+                    json={"prompt": "cat", "n": 2, "size": "256x256"},
+                    headers={"Authorization": f"Bearer {KEY}"},
+                )
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+        assert response.status_code == 200 and len(response.json()["data"]) == 1
+        assert time.monotonic() - started < 5
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=3) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = process.stderr.read() if process.stderr else ""
+    assert "Traceback" not in stderr
+
+
+def test_list_faults_prints_the_table() -> None:
+    output = subprocess.run(serve_command("--list-faults"), capture_output=True, text=True, check=True).stdout
+    listed = [line.split()[0].split("=")[0].split("[")[0] for line in output.splitlines()]
+    assert listed == list(FAULTS)
+
+
+@pytest.mark.parametrize("fault", ["bogus", "drop-field"])
+def test_bad_fault_is_a_clear_error(fault: str) -> None:
+    result = subprocess.run(serve_command("--port", "0", "--fault", fault), capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith("imagecontract: error:") and "Traceback" not in result.stderr

@@ -1,0 +1,74 @@
+"""Streaming for GPT image models, parsed by the official SDK."""
+
+from __future__ import annotations
+
+import time
+
+import openai
+import pytest
+from sandbox_helpers import api_post, b64_image, client_for, make_png
+
+from imagecontract import rules
+
+
+@pytest.mark.parametrize("partial_images", range(rules.MAX_PARTIAL_IMAGES + 1))
+def test_generation_stream_parses_with_the_sdk(client: openai.OpenAI, partial_images: int) -> None:
+    events = list(
+        client.images.generate(
+            model="gpt-image-1", prompt="a kite", stream=True, partial_images=partial_images, size="1024x1536"
+        )
+    )
+    partials, final = events[:-1], events[-1]
+    assert [event.type for event in partials] == ["image_generation.partial_image"] * partial_images
+    assert [event.partial_image_index for event in partials] == list(range(partial_images))
+    for event in partials:
+        assert b64_image(event.b64_json).size == (1024, 1536)
+        assert (event.size, event.output_format, event.background) == ("1024x1536", "png", "opaque")
+    assert final.type == "image_generation.completed"
+    assert final.usage.output_tokens > 0 and final.created_at > 0
+    assert b64_image(final.b64_json).size == (1024, 1536)
+
+
+def test_partials_are_coarser_previews_of_the_final(client: openai.OpenAI) -> None:
+    events = list(client.images.generate(prompt="a kite", stream=True, partial_images=2))
+    final = client.images.generate(model="gpt-image-1", prompt="a kite")
+    assert events[-1].b64_json == final.data[0].b64_json
+    assert events[0].b64_json != events[1].b64_json != events[-1].b64_json
+
+
+def test_edit_stream_uses_image_edit_events(client: openai.OpenAI) -> None:
+    events = list(
+        client.images.edit(
+            model="gpt-image-1-mini",
+            image=("in.png", make_png(hole=(0, 0, 100, 100)), "image/png"),
+            prompt="p",
+            stream=True,
+            partial_images=1,
+            output_format="jpeg",
+        )
+    )
+    assert [event.type for event in events] == ["image_edit.partial_image", "image_edit.completed"]
+    assert b64_image(events[-1].b64_json).format == "JPEG"
+
+
+def test_stream_is_server_sent_events_on_the_wire(sandbox_url: str) -> None:
+    response = api_post(sandbox_url, "generations", json={"prompt": "x", "stream": True, "partial_images": 1})
+    assert response.headers["content-type"].startswith("text/event-stream")
+    blocks = [block for block in response.text.split("\n\n") if block]
+    assert [block.splitlines()[0] for block in blocks] == [
+        "event: image_generation.partial_image",
+        "event: image_generation.completed",
+    ]
+    assert all(block.splitlines()[1].startswith("data: {") for block in blocks)
+
+
+def test_stream_spreads_latency_over_events_and_counts_final_images(sandbox) -> None:
+    server = sandbox(latency_scale=0.05)
+    started = time.monotonic()
+    arrivals = []
+    for _ in client_for(server.base_url).images.generate(prompt="x", stream=True, partial_images=3):
+        arrivals.append(time.monotonic() - started)
+    low, high = rules.latency_profile("generations", "1024x1024")
+    assert low * 0.05 * 0.2 < arrivals[0] < arrivals[-1]
+    assert arrivals[-1] >= low * 0.05 * 0.95
+    assert server.stats()["images_generated"] == 1
