@@ -50,5 +50,20 @@ class RequestChanged(CassetteError):
     """The request differs from the one recorded."""
 
 
+class CassetteCorrupt(CassetteError):
+    """A cassette file or one of its side files cannot be read back as recorded.
+
+    `file` is the cassette, `location` the place inside it
+    (`interactions[0].response.body.blob`), `message` what was expected and what came.
+    """
+
+    def __init__(self, file: str, location: str, message: str) -> None:
+        self.file = file
+        self.location = location
+        self.message = message
+        where = f"{file}: {location}" if location else file
+        super().__init__(f"{where}: {message}")
+
+
 class TransportError(ImageContractError):
     """The target could not be reached or answered unreadably (connect, TLS, DNS, timeout)."""

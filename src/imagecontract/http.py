@@ -1,0 +1,192 @@
+"""Sending one request through the run's shared `httpx.Client` and reading the answer.
+
+The body is read as a stream so a huge or endless body is cut at a limit,
+server-sent events keep their arrival times, and every transport failure
+becomes one `TransportError` that names the URL and the cause.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import ssl
+import time
+from typing import Any
+
+import httpx
+
+from imagecontract.errors import TransportError
+from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
+
+MAX_BODY_BYTES = 256 * 1024 * 1024
+"""Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target."""
+
+DEFAULT_TIMEOUT_SECONDS = 120.0
+"""The API's slowest documented answer is an edit at 15-17 s; gateways may queue."""
+
+
+def new_client(*, verify: bool | str = True) -> httpx.Client:
+    """The one client a run shares: building one costs ~30 ms of SSL setup."""
+    return httpx.Client(timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), verify=verify, follow_redirects=False)
+
+
+def to_httpx(client: httpx.Client, sent: SentRequest, timeout: float | None) -> httpx.Request:
+    """Build the wire request: JSON, or multipart with text fields and file parts in order."""
+    extensions = {"timeout": httpx.Timeout(timeout).as_dict()} if timeout else None
+    if sent.files:
+        files = [(part.field, (part.filename, part.data, part.content_type)) for part in sent.files]
+        return client.build_request(
+            sent.method, sent.url, headers=sent.headers, data=sent.form, files=files, extensions=extensions
+        )
+    if sent.form:
+        content, content_type = text_only_multipart(sent.form)
+        headers = {**sent.headers, "Content-Type": content_type}
+        return client.build_request(sent.method, sent.url, headers=headers, content=content, extensions=extensions)
+    if sent.raw is not None:
+        return client.build_request(sent.method, sent.url, headers=sent.headers, content=sent.raw.encode(), extensions=extensions)
+    if sent.json is not None:
+        return client.build_request(sent.method, sent.url, headers=sent.headers, json=sent.json, extensions=extensions)
+    return client.build_request(sent.method, sent.url, headers=sent.headers, extensions=extensions)
+
+
+def text_only_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    """A multipart body of text fields only: httpx would send such a form urlencoded,
+    where the API (and Postman's form-data) expects multipart/form-data."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name.replace(chr(34), "%22")}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    body = ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8")
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int = MAX_BODY_BYTES) -> ReceivedResponse:
+    """Send `sent` and read the whole answer; `elapsed` runs until the last byte."""
+    request = to_httpx(client, sent, timeout)
+    started = time.perf_counter()
+    try:
+        response = client.send(request, stream=True)
+        try:
+            headers = {name.lower(): value for name, value in response.headers.items()}
+            if headers.get("content-type", "").startswith("text/event-stream"):
+                body, events = _read_events(response, started, max_body, sent.url)
+            else:
+                body, events = _read_body(response, max_body, sent.url), None
+        finally:
+            response.close()
+    except httpx.HTTPError as exc:
+        raise TransportError(describe_transport_error(exc, sent.url)) from None
+    return ReceivedResponse(
+        status=response.status_code,
+        headers=headers,
+        body=body,
+        elapsed=time.perf_counter() - started,
+        events=events,
+    )
+
+
+def _read_body(response: httpx.Response, max_body: int, url: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_body:
+            raise TransportError(f"{url}: response body exceeds {max_body // (1024 * 1024)} MB; stopped reading")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_events(response: httpx.Response, started: float, max_body: int, url: str) -> tuple[bytes, list[StreamEvent]]:
+    """Parse `text/event-stream` as it arrives (the SSE framing rules, minus retry/id, which the API does not use)."""
+    raw: list[bytes] = []
+    events: list[StreamEvent] = []
+    pending = b""
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_body:
+            raise TransportError(f"{url}: event stream exceeds {max_body // (1024 * 1024)} MB; stopped reading")
+        raw.append(chunk)
+        pending += chunk.replace(b"\r\n", b"\n")
+        while b"\n\n" in pending:
+            block, pending = pending.split(b"\n\n", 1)
+            event = parse_event(block.decode("utf-8", "replace"), time.perf_counter() - started)
+            if event is not None:
+                events.append(event)
+    if pending.strip():
+        event = parse_event(pending.decode("utf-8", "replace"), time.perf_counter() - started)
+        if event is not None:
+            events.append(event)
+    return b"".join(raw), events
+
+
+def parse_event(block: str, at: float) -> StreamEvent | None:
+    """One SSE block -> event name and JSON data (text when not JSON); None for comments only."""
+    name: str | None = None
+    data_lines: list[str] = []
+    for line in block.split("\n"):
+        if not line or line.startswith(":"):
+            continue
+        key, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if key == "event":
+            name = value
+        elif key == "data":
+            data_lines.append(value)
+    if name is None and not data_lines:
+        return None
+    text = "\n".join(data_lines)
+    data: Any
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = text
+    return StreamEvent(event=name, data=data, at=at)
+
+
+def download(client: httpx.Client, url: str, *, max_body: int = MAX_BODY_BYTES) -> bytes:
+    """GET an image handed out in `url` mode (no key: such URLs are pre-signed)."""
+    try:
+        with client.stream("GET", url) as response:
+            body = _read_body(response, max_body, url)
+    except httpx.HTTPError as exc:
+        raise TransportError(describe_transport_error(exc, url)) from None
+    if response.status_code != 200:
+        raise TransportError(f"{url}: image download answered HTTP {response.status_code}")
+    return body
+
+
+_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
+    (socket.gaierror, "DNS lookup failed: the host name does not resolve"),
+    (ssl.SSLCertVerificationError, "TLS certificate verification failed"),
+    (ssl.SSLError, "TLS handshake failed"),
+    (ConnectionRefusedError, "connection refused: nothing listens at that address"),
+)
+
+_KINDS: tuple[tuple[type[httpx.HTTPError], str], ...] = (
+    (httpx.ConnectTimeout, "timed out while connecting"),
+    (httpx.ReadTimeout, "timed out waiting for the response (the target hangs or is slower than the timeout)"),
+    (httpx.WriteTimeout, "timed out while sending the request"),
+    (httpx.PoolTimeout, "timed out waiting for a free connection"),
+    (httpx.RemoteProtocolError, "the connection closed before the whole response arrived (truncated body)"),
+    (httpx.ConnectError, "could not connect"),
+    (httpx.ReadError, "the connection failed while reading the response"),
+    (httpx.UnsupportedProtocol, "unsupported URL scheme; use http:// or https://"),
+)
+
+
+def describe_transport_error(exc: BaseException, url: str) -> str:
+    """`URL: what happened (detail)`, most specific cause first."""
+    inner: BaseException | None = exc
+    while inner is not None:
+        for kind, text in _CAUSES:
+            if isinstance(inner, kind):
+                return f"{url}: {text} ({inner})"
+        inner = inner.__cause__ or inner.__context__
+    for kind, text in _KINDS:
+        if isinstance(exc, kind):
+            detail = str(exc)
+            return f"{url}: {text}" + (f" ({detail})" if detail else "")
+    return f"{url}: {type(exc).__name__}: {exc}"

@@ -1,0 +1,223 @@
+"""The pytest plugin: options, collection of `collections/**/*.yaml`, and one test per request.
+
+Only hooks and wiring live here; loading, sending, cassettes and checks are
+plain modules (`collection`, `engine`, `cassettes`, `checks`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from imagecontract.cassettes import RecordMode
+from imagecontract.collection import Collection, RequestSpec, load_collection
+from imagecontract.engine import (
+    PUBLIC_API_BASE_URL, CollectionState, RequestResult, RunSettings, run_dependencies, run_request,
+)
+from imagecontract.environment import load_environment
+from imagecontract.errors import ImageContractError
+from imagecontract.http import new_client
+from imagecontract.latency import format_table, latency_stats
+from imagecontract.rules import effective_model
+from imagecontract.schemas import SchemaStore
+from imagecontract.templating import parse_assignments
+
+SETTINGS = pytest.StashKey[RunSettings]()
+RESULT = pytest.StashKey[RequestResult]()
+RESULTS = pytest.StashKey[list[RequestResult]]()
+
+NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
+"""YAML files under collections/ that are configuration, not requests."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("imagecontract", "OpenAI Images API contract tests")
+    group.addoption("--target", default=None, metavar="URL",
+                    help="base URL of the API under test, including /v1 (default: $OPENAI_BASE_URL, else the public API)")
+    group.addoption("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
+                    help="environment variable holding the API key (default: OPENAI_API_KEY)")
+    group.addoption("--record-mode", default="none", choices=[mode.value for mode in RecordMode],
+                    help="cassette mode, as vcrpy: none replays only and never connects (default)")
+    group.addoption("--live", action="store_true", help="send every request to the target; read and write no cassette")
+    group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
+    group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="set a collection variable (repeatable)")
+    group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
+    group.addoption("--cassette-dir", default=None, metavar="DIR", help="where cassettes live (default: <rootdir>/cassettes)")
+    group.addoption("--schemas-dir", default=None, metavar="DIR", help="response schemas (default: <rootdir>/schemas)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    rootdir = Path(config.rootpath)
+    option = config.option
+    try:
+        variables = {}
+        if option.env_file:
+            variables.update(load_environment(Path(option.env_file)))
+        variables.update(parse_assignments(option.var))
+    except ImageContractError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    target = option.target or os.environ.get("OPENAI_BASE_URL") or PUBLIC_API_BASE_URL
+    config.stash[SETTINGS] = RunSettings(
+        target=target,
+        api_key_env=option.api_key_env,
+        record_mode=RecordMode(option.record_mode),
+        live=option.live,
+        latency_scale=option.latency_scale,
+        variables=variables,
+        cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
+        schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),
+        record_command=f"imagecontract run --record-mode once --target {shlex.quote(target)}",
+    )
+    config.stash[RESULTS] = []
+    for name, text in (("error", "requests that expect an error answer"),
+                       ("live_only", "requests that only make sense live (skipped on replay)"),
+                       ("generations", "POST /images/generations"), ("edits", "POST /images/edits"),
+                       ("variations", "POST /images/variations")):
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return None
+    key_state = "set" if settings.environ.get(settings.api_key_env) else "not set"
+    return [f"imagecontract: target {settings.target}, {settings.mode_name}, key ${settings.api_key_env} {key_state}"]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix in (".yaml", ".yml") and "collections" in file_path.parts[:-1] and file_path.name not in NOT_COLLECTIONS:
+        return CollectionFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CollectionFile(pytest.File):
+    """A collection YAML file: validated on collection, one item per request."""
+
+    collection: Collection
+    state: CollectionState
+
+    def collect(self) -> Iterator[pytest.Item]:
+        self.collection = load_collection(self.path, display=self.config.rootpath and _relative(self.path, self.config.rootpath))
+        self.state = CollectionState()
+        for spec in self.collection.requests:
+            item = RequestItem.from_parent(self, name=spec.name, spec=spec)
+            for name in mark_names(spec):
+                self.config.addinivalue_line("markers", f"{name}: imagecontract mark")
+                item.add_marker(getattr(pytest.mark, name))
+            yield item
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, ImageContractError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def mark_names(spec: RequestSpec) -> list[str]:
+    """Marks from the endpoint, the model, an expected error, and the request's tags."""
+    names = [spec.endpoint] if spec.endpoint else []
+    body = spec.json if isinstance(spec.json, dict) else ((spec.form or {}).get("fields") or {})
+    model = effective_model(body, spec.endpoint, ((spec.form or {}).get("files") or {}).keys())
+    if spec.endpoint and "{{" not in model:
+        names.append(mark_name(model))
+    if int(spec.expect.get("status", 200)) >= 400:
+        names.append("error")
+    names.extend(spec.tags)
+    return list(dict.fromkeys(names))
+
+
+def mark_name(text: str) -> str:
+    """`gpt-image-1.5` -> `gpt_image_1_5`: marks must be identifiers."""
+    return re.sub(r"\W", "_", text)
+
+
+class ContractFailure(Exception):
+    """Raised by a request item whose checks failed or whose exchange could not complete."""
+
+    def __init__(self, result: RequestResult) -> None:
+        self.result = result
+        super().__init__(format_failures(result))
+
+
+def format_failures(result: RequestResult) -> str:
+    lines = [f"{result.spec.method} {result.exchanges[-1].request.url if result.exchanges else result.spec.path or result.spec.url}"]
+    if result.error:
+        lines.append(f"error: {result.error}")
+    lines.extend(f"  {failure}" for failure in result.failures)
+    return "\n".join(lines)
+
+
+class RequestItem(pytest.Item):
+    """One request of a collection, run as a test."""
+
+    def __init__(self, *, spec: RequestSpec, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    @property
+    def collection_file(self) -> CollectionFile:
+        assert isinstance(self.parent, CollectionFile)
+        return self.parent
+
+    def runtest(self) -> None:
+        settings = self.config.stash[SETTINGS]
+        if "live_only" in self.spec.tags and not settings.live:
+            pytest.skip("live_only: runs only with --live")
+        parent = self.collection_file
+        client = _client(self.config)
+        blocked = run_dependencies(settings, client, parent.collection, self.spec, parent.state)
+        if blocked:
+            pytest.skip(blocked)
+        result = run_request(settings, client, parent.collection, self.spec, parent.state)
+        self.stash[RESULT] = result
+        self.config.stash[RESULTS].append(result)
+        if not result.passed:
+            raise ContractFailure(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, (ContractFailure, ImageContractError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.collection_file.collection.name}: {self.spec.name}"
+
+
+_CLIENT = pytest.StashKey[Any]()
+
+
+def _client(config: pytest.Config) -> Any:
+    """The run's one shared HTTP client, created on first use."""
+    if _CLIENT not in config.stash:
+        config.stash[_CLIENT] = new_client()
+    return config.stash[_CLIENT]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    client = config.stash.get(_CLIENT, None)
+    if client is not None:
+        client.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    results = config.stash.get(RESULTS, [])
+    if not results:
+        return
+    terminalreporter.section("imagecontract latency (seconds)")
+    samples = [
+        (result.spec.endpoint or "other", seconds, result.budget.max)
+        for result in results for seconds in result.latencies
+    ]
+    for line in format_table(latency_stats(samples)):
+        terminalreporter.write_line(line)
