@@ -128,3 +128,11 @@ def test_cassette_slug_keeps_the_path_below_collections() -> None:
     assert slug("/repo/collections/contract/errors.yaml") == "contract/errors"
     assert slug("collections/postman_mirror.yaml") == "postman-mirror"
     assert slug("elsewhere/demo.yaml") == "demo"
+
+
+def test_readme_collection_example_is_valid(tmp_path: Path) -> None:
+    """The format documented in README.md loads as written."""
+    readme = (REPO / "README.md").read_text()
+    example = readme.split("## Collections", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    collection = load_collection(write(tmp_path, example))
+    assert [spec.name for spec in collection.requests] == ["generate", "edit the result"]
