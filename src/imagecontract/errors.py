@@ -11,12 +11,9 @@ class ImageContractError(Exception):
     """Base of every error the suite explains to its user."""
 
 
-class CollectionError(ImageContractError):
-    """A collection, environment or targets file is invalid.
-
-    `file` is the path, `location` a JSON-path-like place inside it
-    (`requests[2].expect.images.size`), `message` what was expected.
-    """
+class LocatedError(ImageContractError):
+    """An error at a place in a file: `file` is the path, `location` a JSON-path-like
+    place inside it (`requests[2].expect.images.size`), `message` what was expected."""
 
     def __init__(self, file: str, location: str, message: str) -> None:
         self.file = file
@@ -24,6 +21,10 @@ class CollectionError(ImageContractError):
         self.message = message
         where = f"{file}: {location}" if location else file
         super().__init__(f"{where}: {message}")
+
+
+class CollectionError(LocatedError):
+    """A collection, environment or targets file is invalid."""
 
 
 class TemplateError(ImageContractError):
@@ -50,19 +51,9 @@ class RequestChanged(CassetteError):
     """The request differs from the one recorded."""
 
 
-class CassetteCorrupt(CassetteError):
-    """A cassette file or one of its side files cannot be read back as recorded.
-
-    `file` is the cassette, `location` the place inside it
-    (`interactions[0].response.body.blob`), `message` what was expected and what came.
-    """
-
-    def __init__(self, file: str, location: str, message: str) -> None:
-        self.file = file
-        self.location = location
-        self.message = message
-        where = f"{file}: {location}" if location else file
-        super().__init__(f"{where}: {message}")
+class CassetteCorrupt(CassetteError, LocatedError):
+    """A cassette or one of its side files cannot be read back as recorded
+    (location e.g. `interactions[0].response.body.blob`)."""
 
 
 class TransportError(ImageContractError):

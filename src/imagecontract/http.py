@@ -12,7 +12,7 @@ import secrets
 import socket
 import ssl
 import time
-from typing import Any
+from typing import Any, Iterator
 
 import httpx
 
@@ -87,15 +87,18 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
     )
 
 
-def _read_body(response: httpx.Response, max_body: int, url: str) -> bytes:
-    chunks: list[bytes] = []
+def _capped_chunks(response: httpx.Response, max_body: int, url: str) -> Iterator[bytes]:
+    """The body's chunks, stopping with a clear error once `max_body` bytes have come."""
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_body:
             raise TransportError(f"{url}: response body exceeds {max_body // (1024 * 1024)} MB; stopped reading")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk
+
+
+def _read_body(response: httpx.Response, max_body: int, url: str) -> bytes:
+    return b"".join(_capped_chunks(response, max_body, url))
 
 
 def _read_events(response: httpx.Response, started: float, max_body: int, url: str) -> tuple[bytes, list[StreamEvent]]:
@@ -103,23 +106,20 @@ def _read_events(response: httpx.Response, started: float, max_body: int, url: s
     raw: list[bytes] = []
     events: list[StreamEvent] = []
     pending = b""
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_body:
-            raise TransportError(f"{url}: event stream exceeds {max_body // (1024 * 1024)} MB; stopped reading")
+    for chunk in _capped_chunks(response, max_body, url):
         raw.append(chunk)
         pending += chunk.replace(b"\r\n", b"\n")
         while b"\n\n" in pending:
             block, pending = pending.split(b"\n\n", 1)
-            event = parse_event(block.decode("utf-8", "replace"), time.perf_counter() - started)
-            if event is not None:
-                events.append(event)
+            events.extend(_parsed(block, started))
     if pending.strip():
-        event = parse_event(pending.decode("utf-8", "replace"), time.perf_counter() - started)
-        if event is not None:
-            events.append(event)
+        events.extend(_parsed(pending, started))
     return b"".join(raw), events
+
+
+def _parsed(block: bytes, started: float) -> list[StreamEvent]:
+    event = parse_event(block.decode("utf-8", "replace"), time.perf_counter() - started)
+    return [] if event is None else [event]
 
 
 def parse_event(block: str, at: float) -> StreamEvent | None:
