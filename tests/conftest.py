@@ -5,9 +5,16 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any, Callable, Iterator
 
+import httpcore  # noqa: F401  (see below)
 import pytest
 
 from imagecontract.sandbox import RunningSandbox, running_sandbox
+
+pytest_plugins = ["pytester"]
+
+# httpx imports httpcore lazily. pytester's in-process runs drop modules first imported
+# inside them, so a later run would re-import httpcore with new exception classes that
+# httpx no longer maps to its own; importing it here keeps one copy for the whole session.
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from imagecontract.engine import (
 from imagecontract.environment import load_environment
 from imagecontract.errors import ImageContractError
 from imagecontract.http import new_client
+from imagecontract.report.hooks import install_report
 from imagecontract.latency import format_table, latency_stats
 from imagecontract.rules import effective_model
 from imagecontract.schemas import SchemaStore
@@ -35,7 +36,7 @@ NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
 """YAML files under collections/ that are configuration, not requests."""
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("imagecontract", "OpenAI Images API contract tests")
     group.addoption("--target", default=None, metavar="URL",
                     help="base URL of the API under test, including /v1 (default: $OPENAI_BASE_URL, else the public API)")
@@ -49,6 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
     group.addoption("--cassette-dir", default=None, metavar="DIR", help="where cassettes live (default: <rootdir>/cassettes)")
     group.addoption("--schemas-dir", default=None, metavar="DIR", help="response schemas (default: <rootdir>/schemas)")
+    install_report(group, pluginmanager)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,0 +1,90 @@
+"""The run summary: run facts plus every test record, written as `summary.json`.
+
+Everything derived (counts, the endpoint/model table, latency statistics) is
+computed from the records by the functions here, so merged shards recompute
+the same numbers an unsharded run would.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from imagecontract.latency import EndpointLatency, latency_stats
+from imagecontract.report.pictures import ImageStore
+
+SUMMARY_FORMAT = "imagecontract-summary/1"
+OUTCOMES = ("passed", "failed", "skipped", "error")
+
+
+def run_summary(
+    records: Sequence[Mapping[str, Any]], images: ImageStore, *, target: str, mode: str, started: float, duration: float,
+) -> dict[str, Any]:
+    """The whole `summary.json` document; `target` must already be redacted."""
+    return {
+        "format": SUMMARY_FORMAT,
+        "run": {
+            "target": target,
+            "mode": mode,
+            "started": datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(timespec="seconds"),
+            "duration": round(duration, 3),
+            "counts": counts(records),
+        },
+        "endpoints": endpoint_model_table(records),
+        "latency": [_latency_json(row) for row in latency_rows(records)],
+        "tests": list(records),
+        "images": images.as_json(),
+    }
+
+
+def counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Tests per outcome, and the total."""
+    found = Counter(record["outcome"] for record in records)
+    return {**{outcome: found.get(outcome, 0) for outcome in OUTCOMES}, "total": sum(found.values())}
+
+
+def endpoint_model_table(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Outcome counts per (endpoint, model), sorted; requests without an endpoint count as `other`."""
+    groups: dict[tuple[str, str], Counter[str]] = {}
+    for record in records:
+        key = (record["endpoint"] or "other", record["model"] or "-")
+        groups.setdefault(key, Counter())[record["outcome"]] += 1
+    return [
+        {"endpoint": endpoint, "model": model, **{outcome: found.get(outcome, 0) for outcome in OUTCOMES}}
+        for (endpoint, model), found in sorted(groups.items())
+    ]
+
+
+def latency_rows(records: Iterable[Mapping[str, Any]]) -> list[EndpointLatency]:
+    """p50, p95 and max against the tightest budget, per endpoint, over every exchange."""
+    return latency_stats(
+        (record["endpoint"] or "other", seconds, record["budget"]["max"])
+        for record in records if record["budget"] for seconds in record["latency"]
+    )
+
+
+def _latency_json(row: EndpointLatency) -> dict[str, Any]:
+    return {
+        "endpoint": row.endpoint, "count": row.count, "p50": round(row.p50, 4), "p95": round(row.p95, 4),
+        "max": round(row.max, 4), "budget": row.budget, "within_budget": row.within_budget,
+    }
+
+
+def write_json(path: Path, document: Mapping[str, Any]) -> None:
+    """Write `document` so that readers see the old file or the whole new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, indent=1, ensure_ascii=False)
+            stream.write("\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

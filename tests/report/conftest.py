@@ -1,0 +1,61 @@
+"""A user project with a small collection covering every kind of image the report shows."""
+
+from __future__ import annotations
+
+import pytest
+
+
+COLLECTION = """\
+name: Demo
+requests:
+  - name: generate b64
+    path: /images/generations
+    json: {model: dall-e-2, prompt: a cat, size: 256x256, response_format: b64_json}
+    expect:
+      images: {count: 1, format: png, size: 256x256}
+    save:
+      cat: {image: 0}
+  - name: variation url
+    path: /images/variations
+    form:
+      fields: {size: 256x256}
+      files:
+        image: {saved: cat}
+    expect:
+      images: {count: 1, format: png, size: 256x256}
+  - name: edit with mask
+    path: /images/edits
+    form:
+      fields: {model: dall-e-2, prompt: a pool, size: 256x256, response_format: b64_json}
+      files:
+        image: {png: 256x256, seed: lounge}
+        mask: {png: 256x256, mask: true}
+    expect:
+      images: {count: 1, format: png, size: 256x256}
+  - name: stream partials
+    path: /images/generations
+    json: {model: gpt-image-1, prompt: a kite, size: 1024x1024, quality: low, stream: true, partial_images: 2}
+  - name: wrong size expected
+    path: /images/generations
+    json: {model: dall-e-2, prompt: a dog, size: 256x256, response_format: b64_json}
+    expect:
+      images: {count: 1, size: 512x512}
+  - name: missing prompt
+    path: /images/generations
+    json: {model: dall-e-2}
+    expect:
+      status: 400
+      error: {type: invalid_request_error, param: prompt}
+"""
+
+KEY = "ic-report-test-key-0123456789"
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """collections/demo.yaml and a key in the environment."""
+    (pytester.path / "collections").mkdir()
+    (pytester.path / "collections" / "demo.yaml").write_text(COLLECTION)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    return pytester
