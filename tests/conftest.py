@@ -43,3 +43,38 @@ def sandbox_server() -> Iterator[RunningSandbox]:
 def sandbox_url(sandbox_server: RunningSandbox) -> str:
     """The session sandbox's base URL, `http://127.0.0.1:PORT/v1`."""
     return sandbox_server.base_url
+
+
+DEMO_CHAIN = """\
+  - name: generate b64
+    path: /images/generations
+    json: {model: dall-e-2, prompt: a cat, size: 256x256, response_format: b64_json}
+    expect:
+      images: {count: 1, format: png, size: 256x256}
+    save:
+      cat: {image: 0}
+  - name: variation url
+    path: /images/variations
+    form:
+      fields: {size: 256x256}
+      files:
+        image: {saved: cat}
+    expect:
+      images: {count: 1, format: png, size: 256x256}
+"""
+"""A b64 generation whose image a url-mode variation uploads: the smallest chained collection."""
+
+
+@pytest.fixture
+def make_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., pytest.Pytester]:
+    """A user project: `make_project(extra_requests)` writes collections/demo.yaml (the demo chain
+    plus `extra_requests`) and puts `key` in OPENAI_API_KEY."""
+
+    def make(extra_requests: str = "", *, key: str = "ic-test-key") -> pytest.Pytester:
+        (pytester.path / "collections").mkdir(exist_ok=True)
+        (pytester.path / "collections" / "demo.yaml").write_text("name: Demo\nrequests:\n" + DEMO_CHAIN + extra_requests)
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+        return pytester
+
+    return make

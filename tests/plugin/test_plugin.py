@@ -9,24 +9,7 @@ from pathlib import Path
 import pytest
 
 
-COLLECTION = """\
-name: Demo
-requests:
-  - name: generate b64
-    path: /images/generations
-    json: {model: dall-e-2, prompt: a cat, size: 256x256, response_format: b64_json}
-    expect:
-      images: {count: 1, format: png, size: 256x256}
-    save:
-      cat: {image: 0}
-  - name: variation url
-    path: /images/variations
-    form:
-      fields: {size: 256x256}
-      files:
-        image: {saved: cat}
-    expect:
-      images: {count: 1, format: png, size: 256x256}
+MISSING_PROMPT = """\
   - name: missing prompt
     path: /images/generations
     json: {model: dall-e-2}
@@ -37,13 +20,9 @@ requests:
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """A user project: collections/demo.yaml, and a key in the environment."""
-    (pytester.path / "collections").mkdir()
-    (pytester.path / "collections" / "demo.yaml").write_text(COLLECTION)
-    monkeypatch.setenv("OPENAI_API_KEY", "ic-test-key")
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    return pytester
+def project(make_project) -> pytest.Pytester:
+    """collections/demo.yaml: the demo chain and an expected error."""
+    return make_project(MISSING_PROMPT)
 
 
 def cassettes(root: Path) -> list[str]:

@@ -5,24 +5,7 @@ from __future__ import annotations
 import pytest
 
 
-COLLECTION = """\
-name: Demo
-requests:
-  - name: generate b64
-    path: /images/generations
-    json: {model: dall-e-2, prompt: a cat, size: 256x256, response_format: b64_json}
-    expect:
-      images: {count: 1, format: png, size: 256x256}
-    save:
-      cat: {image: 0}
-  - name: variation url
-    path: /images/variations
-    form:
-      fields: {size: 256x256}
-      files:
-        image: {saved: cat}
-    expect:
-      images: {count: 1, format: png, size: 256x256}
+EXTRA_REQUESTS = """\
   - name: edit with mask
     path: /images/edits
     form:
@@ -52,10 +35,6 @@ KEY = "ic-report-test-key-0123456789"
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """collections/demo.yaml and a key in the environment."""
-    (pytester.path / "collections").mkdir()
-    (pytester.path / "collections" / "demo.yaml").write_text(COLLECTION)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    return pytester
+def project(make_project) -> pytest.Pytester:
+    """collections/demo.yaml: the demo chain plus every other kind of image the report shows."""
+    return make_project(EXTRA_REQUESTS, key=KEY)
