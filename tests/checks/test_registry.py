@@ -22,6 +22,7 @@ ALL_CHECKS = [
     "response_format",
     "revised_prompt",
     "usage",
+    "stream_events",
     "field_assertions",
     "latency_budget",
 ]

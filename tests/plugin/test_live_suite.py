@@ -36,6 +36,8 @@ FAULTS = [
     ("drop-field=revised_prompt", "generations.yaml", "dall-e-3 url 1024x1024", ["[revised_prompt]"]),
     ("drop-field=created", "variations.yaml", "dall-e-2 url 256x256", ["[response_schema]", "created"]),
     ("hang=1", "variations.yaml", "dall-e-2 url 256x256", ["[latency_budget]", "budget"]),
+    ("stream-as-json", "streaming.yaml", "gpt-image-1 generation with 2 partial images",
+     ["[stream_events]", "expected text/event-stream for stream: true, got application/json"]),
 ]
 
 
