@@ -17,6 +17,7 @@ from imagecontract.errors import ImageContractError
 SUBCOMMANDS = (
     "imagecontract.runner",
     "imagecontract.sandbox.cli",
+    "imagecontract.postman_cli",
 )
 
 
