@@ -174,10 +174,9 @@ def test_bad_input_is_a_collection_error(tmp_path: Path, content: str, message: 
     assert not (tmp_path / "out.yaml").exists()
 
 
-def test_cli_wiring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_wiring(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import imagecontract.cli as cli
 
-    monkeypatch.setattr(cli, "SUBCOMMANDS", (*cli.SUBCOMMANDS, "imagecontract.postman_cli"))
     source = tmp_path / "in.json"
     source.write_text(json.dumps(collection(item(body={"mode": "raw", "raw": '{"prompt": "x", "n": {{n}}}'}))))
     assert cli.main(["import-postman", str(source), "-o", str(tmp_path / "collections" / "x.yaml")]) == 0
