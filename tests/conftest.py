@@ -64,15 +64,27 @@ DEMO_CHAIN = """\
 """
 """A b64 generation whose image a url-mode variation uploads: the smallest chained collection."""
 
+MISSING_PROMPT = """\
+  - name: missing prompt
+    path: /images/generations
+    json: {model: dall-e-2}
+    expect:
+      status: 400
+      error: {type: invalid_request_error, param: prompt}
+"""
+"""A request that expects the API's 400 for a missing prompt."""
+
 
 @pytest.fixture
 def make_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., pytest.Pytester]:
     """A user project: `make_project(extra_requests)` writes collections/demo.yaml (the demo chain
-    plus `extra_requests`) and puts `key` in OPENAI_API_KEY."""
+    plus `extra_requests`, and with `with_error` a missing-prompt request) and puts `key` in OPENAI_API_KEY."""
 
-    def make(extra_requests: str = "", *, key: str = "ic-test-key") -> pytest.Pytester:
+    def make(extra_requests: str = "", *, key: str = "ic-test-key", with_error: bool = False) -> pytest.Pytester:
         (pytester.path / "collections").mkdir(exist_ok=True)
-        (pytester.path / "collections" / "demo.yaml").write_text("name: Demo\nrequests:\n" + DEMO_CHAIN + extra_requests)
+        (pytester.path / "collections" / "demo.yaml").write_text(
+            "name: Demo\nrequests:\n" + DEMO_CHAIN + extra_requests + (MISSING_PROMPT if with_error else "")
+        )
         monkeypatch.setenv("OPENAI_API_KEY", key)
         monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
         return pytester

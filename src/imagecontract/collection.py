@@ -244,6 +244,8 @@ _PATTERN_HINTS = {
     "^(https?://|\\{\\{)": "a full http(s):// URL",
     "^[A-Za-z_][A-Za-z0-9_]*$": "letters, digits and _ only",
     "\\.json$": "a .json file under schemas/",
+    "^https?://": "an http(s):// base URL including /v1",
+    "^[A-Za-z0-9][A-Za-z0-9_.-]*$": "letters, digits, _, . and - only",
 }
 
 

@@ -26,11 +26,13 @@ from imagecontract.report.hooks import install_report
 from imagecontract.latency import format_table, latency_stats
 from imagecontract.rules import effective_model
 from imagecontract.schemas import SchemaStore
+from imagecontract.targets import Target, resolve_target
 from imagecontract.templating import parse_assignments
 
 SETTINGS = pytest.StashKey[RunSettings]()
 RESULT = pytest.StashKey[RequestResult]()
 RESULTS = pytest.StashKey[list[RequestResult]]()
+TARGET = pytest.StashKey["Target | None"]()
 
 NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
 """YAML files under collections/ that are configuration, not requests."""
@@ -38,10 +40,11 @@ NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("imagecontract", "OpenAI Images API contract tests")
-    group.addoption("--target", default=None, metavar="URL",
-                    help="base URL of the API under test, including /v1 (default: $OPENAI_BASE_URL, else the public API)")
-    group.addoption("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
-                    help="environment variable holding the API key (default: OPENAI_API_KEY)")
+    group.addoption("--target", default=None, metavar="URL|NAME",
+                    help="base URL of the API under test, including /v1, or a target named in collections/targets.yaml "
+                         "(default: $OPENAI_BASE_URL, else the public API)")
+    group.addoption("--api-key-env", default=None, metavar="NAME",
+                    help="environment variable holding the API key (default: the target's, else OPENAI_API_KEY)")
     group.addoption("--record-mode", default="none", choices=[mode.value for mode in RecordMode],
                     help="cassette mode, as vcrpy: none replays only and never connects (default)")
     group.addoption("--live", action="store_true", help="send every request to the target; read and write no cassette")
@@ -61,19 +64,21 @@ def pytest_configure(config: pytest.Config) -> None:
         if option.env_file:
             variables.update(load_environment(Path(option.env_file)))
         variables.update(parse_assignments(option.var))
+        named = resolve_target(option.target, rootdir) if option.target else None
     except ImageContractError as exc:
         raise pytest.UsageError(str(exc)) from None
-    target = option.target or os.environ.get("OPENAI_BASE_URL") or PUBLIC_API_BASE_URL
+    config.stash[TARGET] = named
+    target = named.base_url if named else os.environ.get("OPENAI_BASE_URL") or PUBLIC_API_BASE_URL
     config.stash[SETTINGS] = RunSettings(
         target=target,
-        api_key_env=option.api_key_env,
+        api_key_env=option.api_key_env or (named.api_key_env if named else "") or "OPENAI_API_KEY",
         record_mode=RecordMode(option.record_mode),
         live=option.live,
         latency_scale=option.latency_scale,
         variables=variables,
         cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),
-        record_command=f"imagecontract run --record-mode once --target {shlex.quote(target)}",
+        record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}",
     )
     config.stash[RESULTS] = []
     for name, text in (("error", "requests that expect an error answer"),
@@ -81,6 +86,15 @@ def pytest_configure(config: pytest.Config) -> None:
                        ("generations", "POST /images/generations"), ("edits", "POST /images/edits"),
                        ("variations", "POST /images/variations")):
         config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip a request needing a capability the named target declares unsupported."""
+    named = item.config.stash.get(TARGET, None)
+    if named is not None and isinstance(item, RequestItem):
+        reason = named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()])
+        if reason:
+            pytest.skip(reason)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

@@ -245,7 +245,14 @@ GPT_IMAGE_AUTO_QUALITY = "medium"
 
 TEXT_CHARS_PER_TOKEN = 4
 INPUT_IMAGE_TOKENS = 194
-"""Usage tokens the sandbox charges per input image, so the number of inputs used is observable."""
+"""Usage tokens the sandbox charges per input image, so the number of inputs used is observable
+(modelled on one 512 px input: 65 base tokens plus 129 for its one tile)."""
+
+MIN_INPUT_IMAGE_TOKENS = 65
+"""The fewest image tokens any one input image can cost a GPT image model (the per-image base cost, before
+tiles): an edit's `usage.input_tokens_details.image_tokens` below this times the number of inputs sent shows
+that some inputs were dropped (check `input_images_used`). Kept below INPUT_IMAGE_TOKENS to tolerate the real
+API's per-size figures."""
 
 OUTPUT_TOKENS: Mapping[tuple[str, str], int] = {
     ("low", "1024x1024"): 272, ("low", "1024x1536"): 408, ("low", "1536x1024"): 400,

@@ -9,20 +9,12 @@ from pathlib import Path
 import pytest
 
 
-MISSING_PROMPT = """\
-  - name: missing prompt
-    path: /images/generations
-    json: {model: dall-e-2}
-    expect:
-      status: 400
-      error: {type: invalid_request_error, param: prompt}
-"""
 
 
 @pytest.fixture
 def project(make_project) -> pytest.Pytester:
     """collections/demo.yaml: the demo chain and an expected error."""
-    return make_project(MISSING_PROMPT)
+    return make_project(with_error=True)
 
 
 def cassettes(root: Path) -> list[str]:

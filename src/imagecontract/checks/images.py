@@ -8,7 +8,7 @@ from imagecontract.checks.conditions import all_of, expects, is_image_answer
 from imagecontract.checks.registry import CheckContext, check
 from imagecontract.checks.requested import Requested
 from imagecontract.exchange import Exchange, Failure
-from imagecontract.images import ImageInfo, inspect_image, returned_images, unchanged_outside_mask
+from imagecontract.images import ImageInfo, inspect_image, returned_images, thumbnail_difference, unchanged_outside_mask
 from imagecontract.jsonpath import show
 from imagecontract.rules import MASK_EXACT_FAMILIES
 
@@ -127,6 +127,39 @@ def edit_preserves_unmasked(exchange: Exchange, context: CheckContext) -> list[F
         if not compared.inside_changed:
             reason = "expected the editable area to change, got it identical to the input"
             failures.append(Failure("edit_preserves_unmasked", reason, image.path))
+    return failures
+
+
+def _variation_input(exchange: Exchange) -> bytes | None:
+    """The image a variation was asked of, when it decodes."""
+    uploads = exchange.request.files_named("image")
+    if exchange.request.endpoint != "variations" or not uploads:
+        return None
+    try:
+        inspect_image(uploads[0].data)
+    except ValueError:
+        return None
+    return uploads[0].data
+
+
+@check(applies=all_of(is_image_answer, lambda exchange: _variation_input(exchange) is not None))
+def variation_resembles_input(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """A variation is derived from its input: small thumbnails of the two look alike."""
+    source = _variation_input(exchange)
+    if source is None:
+        return []
+    limit = context.variation_max_difference
+    failures = []
+    for image in returned_images(exchange):
+        if image.data is None or image.info is None:
+            continue
+        difference = thumbnail_difference(source, image.data)
+        if difference > limit:
+            reason = (
+                f"expected a variation of the input (8x8 thumbnails at most {limit:.0f} apart per channel), "
+                f"got {difference:.0f} apart: the input looks ignored"
+            )
+            failures.append(Failure("variation_resembles_input", reason, image.path))
     return failures
 
 

@@ -7,7 +7,7 @@ from imagecontract.checks.registry import CheckContext, check
 from imagecontract.checks.requested import Requested
 from imagecontract.exchange import Exchange, Failure
 from imagecontract.jsonpath import MISSING, describe_value, format_path
-from imagecontract.rules import RESPONSE_FORMATS
+from imagecontract.rules import MIN_INPUT_IMAGE_TOKENS, RESPONSE_FORMATS
 
 
 def _image_objects(exchange: Exchange) -> list[tuple[int, dict]]:
@@ -64,3 +64,41 @@ def usage(exchange: Exchange, context: CheckContext) -> list[Failure]:
         return []
     reason = f"expected a usage object ({Requested.of(exchange).model} reports token usage), got {describe_value(value)}"
     return [Failure("usage", reason, "$.usage")]
+
+
+IMAGE_TOKENS_PATH = ("usage", "input_tokens_details", "image_tokens")
+
+
+def _input_images(exchange: Exchange) -> int:
+    return len(exchange.request.files_named("image") + exchange.request.files_named("image[]"))
+
+
+def _image_tokens(exchange: Exchange) -> object:
+    value: object = exchange.response.json_or_none()
+    for key in IMAGE_TOKENS_PATH:
+        value = value.get(key, MISSING) if isinstance(value, dict) else MISSING
+    return value
+
+
+def _bills_input_images(exchange: Exchange) -> bool:
+    """An edit by a token-billed model, with images sent and image tokens reported (else `usage` complains)."""
+    return (
+        model_rule("usage")(exchange)
+        and exchange.request.endpoint == "edits"
+        and _input_images(exchange) > 0
+        and isinstance(_image_tokens(exchange), (int, float))
+    )
+
+
+@check(applies=_bills_input_images)
+def input_images_used(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """An edit's image tokens account for every input image sent (a gateway may forward only the first)."""
+    sent, tokens = _input_images(exchange), _image_tokens(exchange)
+    least = sent * MIN_INPUT_IMAGE_TOKENS
+    if isinstance(tokens, (int, float)) and tokens >= least:
+        return []
+    reason = (
+        f"expected at least {least} image tokens for {sent} input images ({MIN_INPUT_IMAGE_TOKENS} or more each), "
+        f"got {describe_value(tokens)}: not every input image was used"
+    )
+    return [Failure("input_images_used", reason, format_path(list(IMAGE_TOKENS_PATH)))]

@@ -1,0 +1,144 @@
+"""Named targets: `collections/targets.yaml`, validated on load, and what `--target NAME` resolves to.
+
+A target is a base URL, the environment variable holding its key, and the
+capabilities it declares it does not offer. A request matching such a
+capability is skipped with the target's reason instead of failing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Collection, Iterable
+
+import jsonschema
+from _pytest.mark.expression import Expression
+from jsonschema.exceptions import best_match
+
+from imagecontract.collection import _relevance, explain, format_location
+from imagecontract.errors import CollectionError, ImageContractError
+from imagecontract.schemas import default_schemas_dir
+from imagecontract.yamlsource import read_yaml
+
+TARGETS_FILE = Path("collections") / "targets.yaml"
+"""Where the targets live, relative to the project's root directory."""
+
+TARGETS_SCHEMA = "targets.schema.json"
+
+NODE_ID_MARKERS = ("::", "/", ".yaml", ".yml")
+"""A capability containing one of these names part of a test id, not a mark expression."""
+
+
+class UnknownTarget(ImageContractError):
+    """`--target NAME` names no target of the targets file."""
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A capability a target declares it lacks: a mark expression or a part of a test id."""
+
+    capability: str
+    reason: str
+
+    def matches(self, nodeid: str, marks: Collection[str]) -> bool:
+        """Whether a test (its id and the names of its marks) needs this capability."""
+        expression = _expression(self.capability)
+        if expression is None:
+            return self.capability in nodeid
+        return expression.evaluate(lambda name, **kwargs: name in marks)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One entry of the targets file."""
+
+    name: str
+    base_url: str
+    api_key_env: str
+    unsupported: tuple[Unsupported, ...] = ()
+    description: str = ""
+
+    def skip_reason(self, nodeid: str, marks: Iterable[str]) -> str | None:
+        """`declared unsupported by NAME: REASON` for the first declared capability the test needs."""
+        names = frozenset(marks)
+        for entry in self.unsupported:
+            if entry.matches(nodeid, names):
+                return f"declared unsupported by {self.name}: {entry.reason}"
+        return None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The targets of one file, by name."""
+
+    path: Path
+    targets: dict[str, Target] = field(default_factory=dict)
+
+    def get(self, name: str) -> Target:
+        """The target called `name`, or UnknownTarget listing the known ones with a suggestion."""
+        if name in self.targets:
+            return self.targets[name]
+        close = difflib.get_close_matches(name, self.targets, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(self.targets) or "none"
+        raise UnknownTarget(
+            f"--target {name!r}: no such target in {self.path}{hint}; known targets: {known} "
+            f"(or give a URL such as https://gateway.example/v1)"
+        )
+
+
+def _expression(capability: str) -> Expression | None:
+    """The capability as a mark expression, or None when it names part of a test id."""
+    if any(marker in capability for marker in NODE_ID_MARKERS):
+        return None
+    try:
+        return Expression.compile(capability)
+    except SyntaxError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((default_schemas_dir() / TARGETS_SCHEMA).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def load_targets(path: Path, *, display: str | None = None) -> Targets:
+    """Read and validate a targets file; every problem is a `CollectionError` naming file, line and path."""
+    shown = display or str(path)
+    document = read_yaml(path, display=shown)
+    error = best_match(_validator().iter_errors(document.data), key=_relevance)
+    if error is not None:
+        line = document.line_of(list(error.absolute_path))
+        raise CollectionError(f"{shown}:{line}" if line else shown, format_location(error.absolute_path), explain(error))
+    targets: dict[str, Target] = {}
+    for index, entry in enumerate(document.data):
+        if entry["name"] in targets:
+            line = document.line_of([index, "name"])
+            raise CollectionError(f"{shown}:{line}", f"[{index}].name", f"duplicate target name {entry['name']!r}")
+        targets[entry["name"]] = Target(
+            name=entry["name"],
+            base_url=entry["base_url"],
+            api_key_env=entry["api_key_env"],
+            unsupported=tuple(Unsupported(item["capability"], item["reason"]) for item in entry.get("unsupported", [])),
+            description=entry.get("description", ""),
+        )
+    return Targets(path=Path(shown), targets=targets)
+
+
+def resolve_target(value: str, rootdir: Path) -> Target:
+    """`--target VALUE`: a URL (anything with `://`) as it is, else a name in `<rootdir>/collections/targets.yaml`.
+
+    A URL becomes an anonymous target with no declared gaps and no key variable of its own."""
+    if "://" in value:
+        return Target(name=value, base_url=value, api_key_env="")
+    path = rootdir / TARGETS_FILE
+    if not path.exists():
+        raise UnknownTarget(
+            f"--target {value!r} is not a URL and there is no targets file {TARGETS_FILE} to name it "
+            f"(give a base URL such as https://gateway.example/v1)"
+        )
+    return load_targets(path, display=str(TARGETS_FILE)).get(value)

@@ -1,0 +1,82 @@
+"""input_images_used and variation_resembles_input: inputs a gateway may silently drop."""
+
+from __future__ import annotations
+
+import io
+from typing import Callable
+
+from PIL import Image, ImageOps
+
+from imagecontract.checks import CheckOutcome
+from imagecontract.exchange import Exchange
+from imagecontract.rules import INPUT_IMAGE_TOKENS, MIN_INPUT_IMAGE_TOKENS
+
+Judge = Callable[[str, Exchange], CheckOutcome]
+
+
+def usage_with(image_tokens: int) -> dict:
+    return {"total_tokens": 999, "input_tokens": 100 + image_tokens, "output_tokens": 272,
+            "input_tokens_details": {"text_tokens": 100, "image_tokens": image_tokens}}
+
+
+def gpt_edit(make_exchange, upload, make_image, inputs: int, image_tokens: int) -> Exchange:
+    files = [upload("image[]", make_image()) for _ in range(inputs)]
+    body = {"created": 1, "data": [{"b64_json": "aGk="}], "usage": usage_with(image_tokens)}
+    return make_exchange("edits", params={"model": "gpt-image-1", "prompt": "p"}, body=body, files=files)
+
+
+def test_image_tokens_for_every_input_pass(judge: Judge, make_exchange, upload, make_image) -> None:
+    outcome = judge("input_images_used", gpt_edit(make_exchange, upload, make_image, 4, 4 * INPUT_IMAGE_TOKENS))
+    assert outcome.applicable and outcome.passed
+
+
+def test_image_tokens_for_one_of_four_inputs_fail(judge: Judge, make_exchange, upload, make_image) -> None:
+    outcome = judge("input_images_used", gpt_edit(make_exchange, upload, make_image, 4, INPUT_IMAGE_TOKENS))
+    (failure,) = outcome.failures
+    assert failure.path == "$.usage.input_tokens_details.image_tokens"
+    assert f"at least {4 * MIN_INPUT_IMAGE_TOKENS} image tokens for 4 input images" in failure.reason
+
+
+def test_input_images_used_needs_a_billed_edit(judge: Judge, make_exchange, upload, make_image) -> None:
+    generation = make_exchange(params={"model": "gpt-image-1"}, body={"created": 1, "data": [], "usage": usage_with(0)})
+    assert not judge("input_images_used", generation).applicable
+    no_usage = make_exchange("edits", params={"model": "gpt-image-1"}, body={"created": 1, "data": []},
+                             files=[upload("image[]", make_image())])
+    assert not judge("input_images_used", no_usage).applicable
+
+
+def picture(flip: bool = False, tint: tuple[int, int, int] | None = None) -> bytes:
+    """A two-colour picture (left red, right blue), optionally mirrored or blended with a tint."""
+    image = Image.new("RGB", (64, 64), (220, 30, 30))
+    image.paste((30, 30, 220), (32, 0, 64, 64))
+    if flip:
+        image = ImageOps.mirror(image)
+    if tint is not None:
+        image = Image.blend(image, Image.new("RGB", image.size, tint), 0.25)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def variation(make_exchange, upload, images_body, source: bytes, *results: bytes) -> Exchange:
+    return make_exchange("variations", params={"size": "64x64"}, body=images_body(*results),
+                         files=[upload("image", source)])
+
+
+def test_a_variation_like_its_input_passes(judge: Judge, make_exchange, upload, images_body) -> None:
+    results = (picture(), picture(flip=True), picture(tint=(250, 250, 0)))
+    outcome = judge("variation_resembles_input", variation(make_exchange, upload, images_body, picture(), *results))
+    assert outcome.applicable and outcome.passed
+
+
+def test_a_variation_unlike_its_input_fails(judge: Judge, make_exchange, upload, images_body, make_image) -> None:
+    unrelated = make_image(color=(20, 200, 20))
+    outcome = judge("variation_resembles_input", variation(make_exchange, upload, images_body, picture(), picture(), unrelated))
+    (failure,) = outcome.failures
+    assert failure.path == "$.data[1].b64_json"
+    assert "the input looks ignored" in failure.reason
+
+
+def test_variation_check_needs_a_decodable_input(judge: Judge, make_exchange, upload, images_body) -> None:
+    exchange = variation(make_exchange, upload, images_body, b"not an image", picture())
+    assert not judge("variation_resembles_input", exchange).applicable
