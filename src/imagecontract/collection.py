@@ -25,10 +25,23 @@ from imagecontract.yamlsource import YamlDocument, read_yaml
 COLLECTION_SCHEMA = "collection.schema.json"
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads((default_schemas_dir() / COLLECTION_SCHEMA).read_text(encoding="utf-8"))
+@lru_cache(maxsize=None)
+def bundled_validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    """A validator for one of the file formats the package defines (collections, targets)."""
+    schema = json.loads((default_schemas_dir() / schema_name).read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
+
+
+def validate_document(document: YamlDocument, schema_name: str, shown: str) -> None:
+    """Raise the one `CollectionError` a person most needs: file, line, path, and what was expected."""
+    error = best_match(bundled_validator(schema_name).iter_errors(document.data), key=_relevance)
+    if error is None:
+        return
+    error = _most_specific(error)
+    location = format_location(error.absolute_path)
+    line = document.line_of(list(error.absolute_path))
+    where = f"{shown}:{line}" if line else shown
+    raise CollectionError(where, location, explain(error))
 
 
 @dataclass(frozen=True)
@@ -127,7 +140,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     if not isinstance(document.data, dict):
         kind = type(document.data).__name__ if document.data is not None else "an empty file"
         raise CollectionError(shown, "", f"expected a mapping with 'name' and 'requests', got {kind}")
-    _validate(document, shown)
+    validate_document(document, COLLECTION_SCHEMA, shown)
     data = document.data
     defaults = data.get("defaults", {})
     requests = tuple(_request(item, index, defaults) for index, item in enumerate(data["requests"]))
@@ -163,17 +176,6 @@ def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any]) -
         timeout=item.get("timeout", defaults.get("timeout")),
         show_images=item.get("show_images", True),
     )
-
-
-def _validate(document: YamlDocument, shown: str) -> None:
-    error = best_match(_validator().iter_errors(document.data), key=_relevance)
-    if error is None:
-        return
-    error = _most_specific(error)
-    location = format_location(error.absolute_path)
-    line = document.line_of(list(error.absolute_path))
-    where = f"{shown}:{line}" if line else shown
-    raise CollectionError(where, location, explain(error))
 
 
 def _relevance(error: ValidationError) -> tuple[int, int]:

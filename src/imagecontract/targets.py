@@ -8,19 +8,14 @@ capability is skipped with the target's reason instead of failing.
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Collection, Iterable
 
-import jsonschema
 from _pytest.mark.expression import Expression
-from jsonschema.exceptions import best_match
 
-from imagecontract.collection import _relevance, explain, format_location
+from imagecontract.collection import validate_document
 from imagecontract.errors import CollectionError, ImageContractError
-from imagecontract.schemas import default_schemas_dir
 from imagecontract.yamlsource import read_yaml
 
 TARGETS_FILE = Path("collections") / "targets.yaml"
@@ -100,20 +95,11 @@ def _expression(capability: str) -> Expression | None:
         return None
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads((default_schemas_dir() / TARGETS_SCHEMA).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
-
 def load_targets(path: Path, *, display: str | None = None) -> Targets:
     """Read and validate a targets file; every problem is a `CollectionError` naming file, line and path."""
     shown = display or str(path)
     document = read_yaml(path, display=shown)
-    error = best_match(_validator().iter_errors(document.data), key=_relevance)
-    if error is not None:
-        line = document.line_of(list(error.absolute_path))
-        raise CollectionError(f"{shown}:{line}" if line else shown, format_location(error.absolute_path), explain(error))
+    validate_document(document, TARGETS_SCHEMA, shown)
     targets: dict[str, Target] = {}
     for index, entry in enumerate(document.data):
         if entry["name"] in targets:
