@@ -18,6 +18,7 @@ SUBCOMMANDS = (
     "imagecontract.runner",
     "imagecontract.sandbox.cli",
     "imagecontract.postman_cli",
+    "imagecontract.matrix_cli",
 )
 
 

@@ -1,0 +1,168 @@
+"""The compatibility matrix: capabilities (rows) by targets (columns), built from run summaries.
+
+Pure data in, text out: each target's `summary.json` becomes a column, so the
+matrix of sharded or separately run targets is built the same way.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+UNSUPPORTED_PREFIX = "declared unsupported"
+
+SYMBOLS = {"pass": "pass", "fail": "FAIL", "unsupported": "unsupported", "skipped": "skipped", "missing": "-"}
+COLOURS = {"pass": "#dff0d8", "fail": "#f2dede", "unsupported": "#e8e8e8", "skipped": "#fcf8e3", "missing": "#ffffff"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One capability on one target: a verdict and, unless it passed, why."""
+
+    verdict: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Capability:
+    """A row: one request of the collections (endpoint x model x parameters or error case)."""
+
+    nodeid: str
+    endpoint: str
+    model: str
+    name: str
+
+
+@dataclass
+class Matrix:
+    targets: list[str]
+    rows: list[Capability]
+    cells: dict[tuple[str, str], Cell]
+    reference: str | None = None
+
+    def cell(self, row: Capability, target: str) -> Cell:
+        return self.cells.get((row.nodeid, target), Cell("missing", "not run on this target"))
+
+    def differences(self, row: Capability) -> list[str]:
+        """Targets whose verdict on `row` differs from the reference's."""
+        if self.reference is None:
+            return []
+        expected = self.cell(row, self.reference).verdict
+        return [target for target in self.targets if target != self.reference and self.cell(row, target).verdict != expected]
+
+    @property
+    def all_pass(self) -> bool:
+        return all(self.cell(row, target).verdict == "pass" for row in self.rows for target in self.targets)
+
+
+def cell_of(record: Mapping[str, Any]) -> Cell:
+    """A summary record's verdict: failing checks and errors give the reason shown on hover."""
+    outcome = record.get("outcome")
+    if outcome == "passed":
+        return Cell("pass")
+    if outcome == "skipped":
+        message = str(record.get("message") or "")
+        return Cell("unsupported" if UNSUPPORTED_PREFIX in message else "skipped", message)
+    reasons = [f"[{failure['check']}] {failure['path']}: {failure['reason']}" for failure in record.get("failures") or []]
+    if record.get("error"):
+        reasons.insert(0, str(record["error"]))
+    return Cell("fail", "; ".join(reasons) or str(record.get("message") or outcome))
+
+
+def build_matrix(summaries: Mapping[str, Mapping[str, Any]], reference: str | None = None) -> Matrix:
+    """Columns in the given order; rows in the order the tests first appear."""
+    if reference is not None and reference not in summaries:
+        raise ValueError(f"--reference {reference!r} is not one of the targets: {', '.join(summaries)}")
+    rows: dict[str, Capability] = {}
+    cells: dict[tuple[str, str], Cell] = {}
+    for target, summary in summaries.items():
+        for record in summary.get("tests", []):
+            nodeid = record["nodeid"]
+            rows.setdefault(nodeid, Capability(nodeid, record.get("endpoint") or "other", record.get("model") or "-",
+                                                record.get("request") or nodeid))
+            cells[(nodeid, target)] = cell_of(record)
+    return Matrix(list(summaries), list(rows.values()), cells, reference)
+
+
+def to_json(matrix: Matrix) -> str:
+    return json.dumps({
+        "targets": matrix.targets,
+        "reference": matrix.reference,
+        "rows": [
+            {
+                "nodeid": row.nodeid, "endpoint": row.endpoint, "model": row.model, "capability": row.name,
+                "cells": {target: {"verdict": matrix.cell(row, target).verdict, "reason": matrix.cell(row, target).reason}
+                          for target in matrix.targets},
+                "differs_from_reference": matrix.differences(row),
+            }
+            for row in matrix.rows
+        ],
+    }, indent=2)
+
+
+def to_markdown(matrix: Matrix) -> str:
+    head = ["endpoint", "model", "capability", *matrix.targets] + (["differs from " + matrix.reference] if matrix.reference else [])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in matrix.rows:
+        cells = []
+        for target in matrix.targets:
+            cell = matrix.cell(row, target)
+            cells.append(SYMBOLS[cell.verdict] + (f" ({_one_line(cell.reason)})" if cell.verdict != "pass" and cell.reason else ""))
+        extra = [", ".join(matrix.differences(row))] if matrix.reference else []
+        lines.append("| " + " | ".join([row.endpoint, row.model, _one_line(row.name), *cells, *extra]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_html(matrix: Matrix, reports: Mapping[str, str] | None = None) -> str:
+    """One self-contained page; a failing cell's reason shows on hover and on click."""
+    reports = reports or {}
+    head_cells = "".join(
+        f"<th>{html.escape(target)}" + (f'<br><a href="{html.escape(reports[target])}">report</a>' if target in reports else "") + "</th>"
+        for target in matrix.targets
+    )
+    if matrix.reference:
+        head_cells += f"<th>differs from {html.escape(matrix.reference)}</th>"
+    body = []
+    for row in matrix.rows:
+        cells = []
+        for target in matrix.targets:
+            cell = matrix.cell(row, target)
+            reason = html.escape(cell.reason)
+            detail = f"<details><summary>{SYMBOLS[cell.verdict]}</summary>{reason}</details>" if reason else SYMBOLS[cell.verdict]
+            cells.append(f'<td class="{cell.verdict}" title="{reason}" style="background:{COLOURS[cell.verdict]}">{detail}</td>')
+        if matrix.reference:
+            cells.append(f"<td>{html.escape(', '.join(matrix.differences(row)))}</td>")
+        body.append(f"<tr><td>{html.escape(row.endpoint)}</td><td>{html.escape(row.model)}</td>"
+                    f"<td title=\"{html.escape(row.nodeid)}\">{html.escape(row.name)}</td>{''.join(cells)}</tr>")
+    verdict = "every capability passes on every target" if matrix.all_pass else "some capabilities differ"
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>imagecontract compatibility matrix</title>
+<style>body{{font-family:Helvetica,Arial,sans-serif;font-size:13px;margin:16px}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}}th{{background:#f5f5f5}}
+details summary{{cursor:pointer}}details[open]{{max-width:28em}}</style></head>
+<body><h1>imagecontract compatibility matrix</h1><p>{len(matrix.rows)} capabilities, {len(matrix.targets)} targets: {verdict}.</p>
+<table><thead><tr><th>endpoint</th><th>model</th><th>capability</th>{head_cells}</tr></thead>
+<tbody>{''.join(body)}</tbody></table></body></html>
+"""
+
+
+def column_names(targets: Sequence[str]) -> list[str]:
+    """A column name per `--target`: `NAME=URL` names a URL, a bare name is its own name, a URL its host:port."""
+    names = []
+    for target in targets:
+        name, sep, url = target.partition("=")
+        if sep and "://" not in name:
+            names.append(name)
+        elif "://" in target:
+            names.append(target.split("://", 1)[1].split("/", 1)[0])
+        else:
+            names.append(target)
+    if len(set(names)) != len(names):
+        raise ValueError(f"two targets share a column name ({', '.join(names)}); name them with NAME=URL")
+    return names

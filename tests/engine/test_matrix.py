@@ -1,0 +1,51 @@
+"""The compatibility matrix from summaries: verdicts, reasons, reference differences, and its three renderings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from imagecontract.matrix import build_matrix, cell_of, column_names, to_html, to_json, to_markdown
+
+
+def record(nodeid: str, outcome: str, **extra: object) -> dict:
+    return {"nodeid": nodeid, "endpoint": "generations", "model": "dall-e-2", "request": nodeid.split("::")[1],
+            "outcome": outcome, **extra}
+
+
+PASS = record("c.yaml::url", "passed")
+FAIL = record("c.yaml::url", "failed", failures=[{"check": "response_format", "path": "$.data[0].url", "reason": "expected url"}])
+UNSUPPORTED = record("c.yaml::url", "skipped", message="declared unsupported by gw: no url mode")
+
+
+def test_cells_say_why() -> None:
+    assert cell_of(PASS).verdict == "pass"
+    assert cell_of(FAIL).reason == "[response_format] $.data[0].url: expected url"
+    assert cell_of(UNSUPPORTED).verdict == "unsupported"
+    assert cell_of(record("c.yaml::x", "failed", error="connection refused")).reason == "connection refused"
+
+
+def test_matrix_marks_differences_from_the_reference() -> None:
+    matrix = build_matrix({"ref": {"tests": [PASS]}, "gw": {"tests": [FAIL]}, "az": {"tests": [UNSUPPORTED]}}, "ref")
+    (row,) = matrix.rows
+    assert matrix.differences(row) == ["gw", "az"] and not matrix.all_pass
+    data = json.loads(to_json(matrix))
+    assert data["rows"][0]["cells"]["gw"] == {"verdict": "fail", "reason": "[response_format] $.data[0].url: expected url"}
+    markdown = to_markdown(matrix)
+    assert "| generations | dall-e-2 | url | pass | FAIL ([response_format] $.data[0].url: expected url) | unsupported" in markdown
+    page = to_html(matrix, {"gw": "gw/report.html"})
+    assert 'title="[response_format] $.data[0].url: expected url"' in page and 'href="gw/report.html"' in page
+
+
+def test_a_target_missing_a_test_shows_it() -> None:
+    matrix = build_matrix({"a": {"tests": [PASS]}, "b": {"tests": []}})
+    assert matrix.cell(matrix.rows[0], "b").verdict == "missing"
+
+
+def test_column_names_and_reference_validation() -> None:
+    assert column_names(["sandbox", "gw=http://127.0.0.1:1/v1", "http://127.0.0.1:2/v1"]) == ["sandbox", "gw", "127.0.0.1:2"]
+    with pytest.raises(ValueError, match="share a column name"):
+        column_names(["http://127.0.0.1:1/v1", "http://127.0.0.1:1/v2"])
+    with pytest.raises(ValueError, match="--reference 'x' is not one of the targets"):
+        build_matrix({"a": {"tests": []}}, "x")
