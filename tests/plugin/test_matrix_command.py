@@ -41,3 +41,25 @@ def test_a_deviation_lands_in_its_cell_with_the_reason(suite: Path, sandbox) -> 
     assert all(row["cells"]["gw"]["verdict"] == "fail" and "expected 200, got 404" in row["cells"]["gw"]["reason"] for row in rows)
     assert all(row["differs_from_reference"] == ["gw"] for row in rows)
     assert "FAIL ([status_code]" in (suite / "reports" / "matrix.md").read_text()
+
+
+def test_matrix_against_every_deviation_fault_shows_each_in_its_cell(suite: Path, sandbox) -> None:
+    """One column per deviation fault, each a sandbox with that fault; every deviation fails its own request's cell."""
+    from deviations import DEVIATIONS, WRONG_KEY
+
+    reference = sandbox(api_key=KEY).base_url
+    columns = {deviation.fault.replace("=", "-"): deviation for deviation in DEVIATIONS}
+    targets = [f"{name}={sandbox(api_key=KEY, faults=[deviation.fault], **deviation.sandbox).base_url}"
+               for name, deviation in columns.items()]
+    nodes = sorted({f"collections/contract/{deviation.node}" for deviation in DEVIATIONS})
+    main(["matrix", "--target", f"reference={reference}", *[arg for target in targets for arg in ("--target", target)],
+          "--reference", "reference", "--live", "--var", f"wrong_key={WRONG_KEY}", "--latency-scale", "0.1", *nodes])
+    rows = {row["nodeid"]: row for row in json.loads((suite / "reports" / "matrix.json").read_text())["rows"]}
+    assert set(rows) == set(nodes)
+    assert all(row["cells"]["reference"]["verdict"] == "pass" for row in rows.values())
+    for name, deviation in columns.items():
+        cell = rows[f"collections/contract/{deviation.node}"]["cells"][name]
+        assert cell["verdict"] == "fail", (name, cell)
+        for text in deviation.expected:
+            assert text in cell["reason"], (name, text, cell["reason"])
+    assert WRONG_KEY[:7] not in (suite / "reports" / "matrix.html").read_text()
