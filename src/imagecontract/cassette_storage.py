@@ -52,6 +52,8 @@ from imagecontract.matching import Part, join_multipart, multipart_boundary, spl
 
 FORMAT_VERSION = 1
 LATENCY = "latency"
+EVENTS = "events"
+"""Key of a recorded stream's events in vcrpy's response dict: [(seconds after the request started, block bytes)]."""
 """Key of the recorded latency (seconds) in a response; vcrpy carries unknown response keys along."""
 
 BASE_URL_TOKEN = "<base_url>"
@@ -390,6 +392,12 @@ class CassetteStorage:
         request_headers = {name: [value] for name, value in request.headers.items()}
         status = {"code": response["status"]["code"], "message": response["status"].get("message") or ""}
         timing = {LATENCY: response[LATENCY]} if LATENCY in response else {}
+        content_type = _header(response["headers"], "content-type")
+        if EVENTS in response:
+            body = {EVENTS: [{"at": at, **self._encode_event(codec, block, content_type)}
+                             for at, block in response[EVENTS]]}
+        else:
+            body = codec.encode(response["body"]["string"], content_type)
         return {
             "request": {
                 "method": request.method,
@@ -401,9 +409,32 @@ class CassetteStorage:
                 "status": status,
                 **timing,
                 "headers": response["headers"],
-                "body": codec.encode(response["body"]["string"], _header(response["headers"], "content-type")),
+                "body": body,
             },
         }
+
+    @staticmethod
+    def _encode_event(codec: _BodyCodec, block: bytes, content_type: str) -> dict[str, Any]:
+        encoded = codec.encode(block, content_type)
+        return encoded if "text" not in encoded else {"text": encoded["text"]}
+
+    @staticmethod
+    def _decode_events(codec: _BodyCodec, value: Any, where: str) -> list[tuple[float, bytes]]:
+        """A stream's events: offsets that never go back, each block ending in its blank line."""
+        events: list[tuple[float, bytes]] = []
+        for index, raw in enumerate(_expect(value, (list,), where)):
+            place = f"{where}[{index}]"
+            event = _fields(raw, place, {"at": (int, float)}, {"text": (str,), "verbatim": (str,), "blob": (str,)})
+            at = float(event.pop("at"))
+            if at < 0 or (events and at < events[-1][0]):
+                before = f" (event {index - 1} came at {events[-1][0]})" if events else ""
+                raise _Invalid(f"{place}.at", f"expected seconds not before the previous event{before}, got {at}")
+            block = codec.decode(event, place)
+            if not (block.endswith(b"\n\n") or block.endswith(b"\r\n\r\n")):
+                raise _Invalid(place, "the event does not end with a blank line: the recorded stream was cut short "
+                                      "(truncated); record it again")
+            events.append((at, block))
+        return events
 
     def _decode_document(self, codec: _BodyCodec, document: Any) -> list[tuple[Request, dict[str, Any]]]:
         top = _expect(document, (dict,), "")
@@ -438,11 +469,19 @@ class CassetteStorage:
             codec.decode(request["body"], f"{where}.request.body"),
             request_headers,
         )
+        events = None
+        if EVENTS in response["body"]:
+            _fields(response["body"], f"{where}.response.body", {EVENTS: (list,)})
+            events = self._decode_events(codec, response["body"][EVENTS], f"{where}.response.body.{EVENTS}")
+        body = (b"".join(block for _, block in events) if events is not None
+                else codec.decode(response["body"], f"{where}.response.body"))
         vcr_response = {
             "status": {"code": status["code"], "message": message},
             "headers": response_headers,
-            "body": {"string": codec.decode(response["body"], f"{where}.response.body")},
+            "body": {"string": body},
         }
+        if events is not None:
+            vcr_response[EVENTS] = events
         if LATENCY in response:
             vcr_response[LATENCY] = float(response[LATENCY])
         return vcr_request, vcr_response

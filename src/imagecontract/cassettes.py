@@ -19,11 +19,17 @@ one cassette at a time per process (xdist workers are processes).
 
 from __future__ import annotations
 
+import time
 from contextlib import ExitStack, contextmanager
 from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import Any, Iterator, Sequence
+from unittest import mock
+
+import httpx
+import vcr.patch
+import vcr.stubs.httpx_stubs as httpx_stubs
 
 from vcr.cassette import Cassette
 from vcr.filters import decode_response
@@ -32,13 +38,20 @@ from vcr.record_mode import RecordMode as VcrRecordMode
 from vcr.request import Request
 from vcr.util import read_body
 
-from imagecontract.cassette_storage import LATENCY, CassetteStorage, display_path
+from imagecontract.cassette_storage import EVENTS, LATENCY, CassetteStorage, display_path
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
 from imagecontract.matching import MATCHERS, closest_difference, request_differences
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
 
 REPAIR_HINT = "record it again with --record-mode all, or delete it"
 """How to get past a damaged cassette: `all` is the one mode that does not read it."""
+
+
+class ReplayPace(str, Enum):
+    """How a recorded stream is given back: its events at their recorded offsets, or all at once."""
+
+    RECORDED = "recorded"
+    INSTANT = "instant"
 
 
 class RecordMode(str, Enum):
@@ -61,6 +74,8 @@ class _SessionCassette(Cassette):
         self.last: tuple[dict[str, Any], bool] | None = None
         """The response of the latest interaction and whether it was replayed."""
         self.recorded = 0
+        self.arrivals: list[tuple[float, int]] | None = None
+        """(seconds since the request started, bytes so far) per chunk of the stream being recorded."""
 
     def can_play_response_for(self, request: Request) -> bool:
         if super().can_play_response_for(request):
@@ -77,9 +92,12 @@ class _SessionCassette(Cassette):
     def append(self, request: Request, response: dict[str, Any]) -> None:
         count = len(self.data)
         super().append(request, response)
+        arrivals, self.arrivals = self.arrivals, None
         if self.tracking and len(self.data) > count:
             self.last = (self.data[-1][1], False)
             self.recorded += 1
+            if arrivals is not None and _is_stream(self.data[-1][1]["headers"]):
+                self.data[-1][1][EVENTS] = _timed_events(self.data[-1][1]["body"]["string"], arrivals)
 
     def _difference(self, request: Request) -> str:
         request = self.filter_request(request)
@@ -130,6 +148,7 @@ class CassetteSession:
 @contextmanager
 def use_cassette(
     path: Path, mode: RecordMode | str, *, base_url: str, secrets: Sequence[str] = (), record_command: str = "",
+    pace: ReplayPace | str = ReplayPace.RECORDED,
 ) -> Iterator[CassetteSession]:
     """Replay or record every httpx request made inside the context, per `mode`.
 
@@ -138,8 +157,14 @@ def use_cassette(
     the httpx call that sends a request the cassette does not hold (modes
     `none`, and `once` with an existing cassette). `base_url` is the target:
     it is stored as a placeholder, so the cassette replays against any target.
+
+    A `text/event-stream` answer is recorded as its events, each with the
+    time it arrived (seconds after the request started, measured on the real
+    transport's stream as the chunks come), and replayed as a stream that
+    yields each event at that offset, or all at once with `pace` instant.
     """
     mode = RecordMode(mode)
+    pace = ReplayPace(pace)
     path = Path(path)
     label = display_path(path)
     if mode is RecordMode.NONE and not path.exists():
@@ -161,6 +186,14 @@ def use_cassette(
         raise CassetteCorrupt(exc.file, exc.location, f"{exc.message}; {REPAIR_HINT}") from None
     cassette.tracking = True
     with ExitStack() as patches:
+        # vcrpy reads the real stream whole before recording: time its chunks underneath it,
+        # and give a replayed stream back event by event.
+        real = vcr.patch._HttpxHttpTransport_handle_request
+        patches.enter_context(mock.patch.object(
+            vcr.patch, "_HttpxHttpTransport_handle_request", _timed_handle_request(cassette, real)))
+        deserialize = httpx_stubs._deserialize_response
+        patches.enter_context(mock.patch.object(
+            httpx_stubs, "_deserialize_response", partial(_paced_response, deserialize, pace)))
         for patcher in CassettePatcherBuilder(cassette).build():
             patches.enter_context(patcher)
         yield CassetteSession(path, mode, cassette, storage)
@@ -187,3 +220,105 @@ def _redact_response(secrets: tuple[str, ...], response: dict[str, Any]) -> dict
         headers = {name: [str(len(clean))] if name.lower() == "content-length" else values
                    for name, values in headers.items()}
     return {**response, "headers": headers, "body": {**response["body"], "string": clean}}
+
+
+def _is_stream(headers: Any) -> bool:
+    for name, values in headers.items():
+        if name.lower() == "content-type":
+            value = values[0] if isinstance(values, list) else values
+            return str(value).lower().startswith("text/event-stream")
+    return False
+
+
+def _timed_handle_request(cassette: _SessionCassette, real: Any) -> Any:
+    """The real transport's `handle_request`, its response stream noting when each chunk arrives."""
+
+    def handle_request(transport: Any, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        response = real(transport, request)
+        if _is_stream(response.headers):
+            arrivals: list[tuple[float, int]] = []
+            cassette.arrivals = arrivals
+            response.stream = _TimedStream(response.stream, started, arrivals)
+        return response
+
+    return handle_request
+
+
+class _TimedStream(httpx.SyncByteStream):
+    def __init__(self, stream: Any, started: float, arrivals: list[tuple[float, int]]) -> None:
+        self._stream = stream
+        self._started = started
+        self._arrivals = arrivals
+
+    def __iter__(self) -> Iterator[bytes]:
+        size = 0
+        for chunk in self._stream:
+            size += len(chunk)
+            self._arrivals.append((time.perf_counter() - self._started, size))
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def split_events(body: bytes) -> list[bytes]:
+    """The SSE blocks of `body`, each with the blank line that ends it (a cut-off last block as it is)."""
+    blocks: list[bytes] = []
+    start = 0
+    while True:
+        ends = [i for i in (body.find(b"\n\n", start), body.find(b"\r\n\r\n", start)) if i >= 0]
+        if not ends:
+            break
+        end = min(ends)
+        end += 4 if body.startswith(b"\r\n\r\n", end) else 2
+        blocks.append(body[start:end])
+        start = end
+    if start < len(body):
+        blocks.append(body[start:])
+    return blocks
+
+
+def _timed_events(body: bytes, arrivals: list[tuple[float, int]]) -> list[tuple[float, bytes]]:
+    """Each event of `body` with the time the chunk completing it arrived.
+
+    Offsets are found by byte position, scaled to the recorded body when
+    redaction changed its length.
+    """
+    if not arrivals:
+        return [(0.0, block) for block in split_events(body)]
+    total = arrivals[-1][1] or 1
+    scale = total / max(len(body), 1)
+    events = []
+    position = 0
+    for block in split_events(body):
+        position += len(block)
+        wanted = min(position * scale, total)
+        at = next((when for when, size in arrivals if size >= wanted), arrivals[-1][0])
+        events.append((round(at, 6), block))
+    return events
+
+
+def _paced_response(deserialize: Any, pace: ReplayPace, vcr_response: dict[str, Any], httpx_module: Any) -> Any:
+    response = deserialize(vcr_response, httpx_module)
+    events = vcr_response.get(EVENTS)
+    if events and pace is ReplayPace.RECORDED:
+        response.stream = _PacedStream(events)
+    elif events:
+        response.stream = httpx.ByteStream(b"".join(block for _, block in events))
+    return response
+
+
+class _PacedStream(httpx.SyncByteStream):
+    """The recorded events, each yielded at its offset from when the replayed request was answered."""
+
+    def __init__(self, events: Sequence[tuple[float, bytes]]) -> None:
+        self._events = list(events)
+        self._started = time.perf_counter()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for at, block in self._events:
+            wait = self._started + at - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            yield block

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping
 
 import httpx
 
+from imagecontract import budget as image_budget
 from imagecontract.budgets import Budget, budget_for
 from imagecontract.cassettes import CassetteSession, RecordMode, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
@@ -51,6 +52,10 @@ class RunSettings:
     schemas: SchemaStore | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     record_command: str = "imagecontract run --record-mode once"
+    replay_pace: str = "recorded"
+    """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
+    image_budget: Any = None
+    """The run's shared `budget.ImageBudget` (rate and --max-images), used only when a request sends traffic."""
 
     @property
     def sends_traffic(self) -> bool:
@@ -98,6 +103,10 @@ class RequestResult:
     error: str | None = None
     cassette: Path | None = None
     replayed: bool = False
+    retries: list[str] = field(default_factory=list)
+    """One line per 429 retried after its Retry-After, for the report."""
+    stop_run: str | None = None
+    """Why the whole run must stop (billing hard limit, no quota, --max-images spent)."""
 
     @property
     def passed(self) -> bool:
@@ -129,7 +138,7 @@ def run_request(
     try:
         with _recording(settings, cassette, secrets) as session:
             for _ in range(spec.repeat):
-                exchange = _exchange(client, sent, spec, expect, secrets, budget, session)
+                exchange = _exchange(client, sent, spec, expect, secrets, budget, session, settings, result)
                 result.exchanges.append(exchange)
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes
@@ -143,6 +152,13 @@ def run_request(
             _save(spec, result.exchanges[-1], state, where)
     except ImageContractError as exc:
         result.error = str(exc)
+    except image_budget.BudgetExhausted as exc:
+        result.error = str(exc)
+        result.stop_run = str(exc)
+    if result.exchanges and result.stop_run is None:
+        code = image_budget.stop_code(result.exchanges[-1].response.json_or_none())
+        if code and int(expect.get("status", 200)) != result.exchanges[-1].response.status:
+            result.stop_run = f"the target answered {code}: no further request can succeed, stopping the run"
     if not result.passed:
         state.failed.add(spec.name)
     return result
@@ -223,7 +239,7 @@ def _recording(settings: RunSettings, cassette: Path | None, secrets: tuple[str,
         yield None
         return
     with use_cassette(
-        cassette, settings.record_mode, base_url=settings.target, secrets=secrets,
+        cassette, settings.record_mode, base_url=settings.target, secrets=secrets, pace=settings.replay_pace,
         record_command=settings.record_command,
     ) as session:
         yield session
@@ -232,8 +248,23 @@ def _recording(settings: RunSettings, cassette: Path | None, secrets: tuple[str,
 def _exchange(
     client: httpx.Client, sent: SentRequest, spec: RequestSpec, expect: Mapping[str, Any],
     secrets: tuple[str, ...], budget: Budget, session: CassetteSession | None,
+    settings: RunSettings | None = None, result: RequestResult | None = None,
 ) -> Exchange:
-    response = send(client, sent, timeout=spec.timeout)
+    shared = settings.image_budget if settings is not None and _sends(settings, session) else None
+    images = image_budget.images_of(sent.json if sent.json is not None else sent.form)
+    expects_429 = str(expect.get("status", 200)) == "429"
+    for attempt in range(image_budget.MAX_RETRIES + 1):
+        if shared is not None:
+            shared.acquire(images)
+        response = send(client, sent, timeout=spec.timeout)
+        if response.status != 429 or expects_429 or attempt == image_budget.MAX_RETRIES:
+            break
+        if image_budget.stop_code(response.json_or_none()):
+            break
+        wait = image_budget.retry_after(response.headers)
+        if result is not None:
+            result.retries.append(f"429 on attempt {attempt + 1}: retried after Retry-After {wait:g} s")
+        image_budget.pause_for_retry(wait)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)
     downloads: dict[str, bytes] = {}
@@ -246,6 +277,15 @@ def _exchange(
     return Exchange(
         request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
     )
+
+
+def _sends(settings: RunSettings, session: CassetteSession | None) -> bool:
+    """Whether this exchange will reach the target: live, or recording into a cassette that replays nothing."""
+    if settings.live:
+        return True
+    if session is None or settings.record_mode is RecordMode.NONE:
+        return False
+    return settings.record_mode is not RecordMode.ONCE or not session.path.exists()
 
 
 def _percentile_failures(latencies: list[float], budget: Budget) -> list[Failure]:

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from imagecontract import budget as image_budget
 from imagecontract.cassettes import RecordMode
 from imagecontract.collection import Collection, RequestSpec, load_collection
 from imagecontract.engine import (
@@ -27,7 +28,7 @@ from imagecontract.latency import format_table, latency_stats
 from imagecontract.rules import effective_model
 from imagecontract.schemas import SchemaStore
 from imagecontract.targets import Target, resolve_target
-from imagecontract.templating import parse_assignments
+from imagecontract.templating import layered, parse_assignments
 
 SETTINGS = pytest.StashKey[RunSettings]()
 RESULT = pytest.StashKey[RequestResult]()
@@ -47,12 +48,20 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                     help="environment variable holding the API key (default: the target's, else OPENAI_API_KEY)")
     group.addoption("--record-mode", default="none", choices=[mode.value for mode in RecordMode],
                     help="cassette mode, as vcrpy: none replays only and never connects (default)")
+    group.addoption("--replay-pace", default="recorded", choices=["recorded", "instant"],
+                    help="replay a recorded stream at its recorded pace (default) or at once")
     group.addoption("--live", action="store_true", help="send every request to the target; read and write no cassette")
     group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
     group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="set a collection variable (repeatable)")
     group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
     group.addoption("--cassette-dir", default=None, metavar="DIR", help="where cassettes live (default: <rootdir>/cassettes)")
     group.addoption("--schemas-dir", default=None, metavar="DIR", help="response schemas (default: <rootdir>/schemas)")
+    group.addoption("--rate-limit", type=int, default=None, metavar="IMAGES_PER_MIN",
+                    help="at most this many images per minute, shared by every process of the run (waits, never fails)")
+    group.addoption("--max-images", type=int, default=None, metavar="N",
+                    help="refuse a run that could generate more than N images; stop a running one at N")
+    group.addoption("--run-id", default=None, metavar="ID",
+                    help="the run whose budget this process shares (default: $GITHUB_RUN_ID, $CI_PIPELINE_ID, xdist's run uid, or fresh)")
     install_report(group, pluginmanager)
 
 
@@ -75,11 +84,18 @@ def pytest_configure(config: pytest.Config) -> None:
         record_mode=RecordMode(option.record_mode),
         live=option.live,
         latency_scale=option.latency_scale,
+        replay_pace=option.replay_pace,
         variables=variables,
         cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),
         record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}",
     )
+    if option.rate_limit or option.max_images is not None:
+        run = image_budget.run_id(option.run_id, os.environ)
+        config.stash[SETTINGS].image_budget = image_budget.ImageBudget(
+            path=image_budget.default_path(rootdir, run), key=image_budget.store_key(run, target),
+            rate_limit=option.rate_limit, max_images=option.max_images, window=image_budget.window_seconds(os.environ),
+        )
     config.stash[RESULTS] = []
     for name, text in (("error", "requests that expect an error answer"),
                        ("live_only", "requests that only make sense live (skipped on replay)"),
@@ -95,6 +111,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         reason = named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()])
         if reason:
             pytest.skip(reason)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Cost guard: say how many images a run that sends traffic may generate; refuse one over --max-images."""
+    settings = session.config.stash.get(SETTINGS, None)
+    if settings is None or not settings.sends_traffic:
+        return
+    estimated = 0
+    for item in session.items:
+        if not isinstance(item, RequestItem) or ("live_only" in item.spec.tags and not settings.live):
+            continue
+        collection = item.collection_file.collection
+        if not settings.live and settings.record_mode is RecordMode.ONCE and settings.cassette_path(collection, item.spec).exists():
+            continue
+        variables = layered(settings.variables, collection.variables, settings.environ)
+        estimated += image_budget.request_images(item.spec, variables)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and not hasattr(session.config, "workerinput"):
+        reporter.write_line(f"imagecontract: this run may generate up to {estimated} images ({settings.mode_name})")
+    refused = image_budget.refusal(estimated, session.config.option.max_images)
+    if refused:
+        pytest.exit(refused, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -198,6 +236,11 @@ class RequestItem(pytest.Item):
         result = run_request(settings, client, parent.collection, self.spec, parent.state)
         self.stash[RESULT] = result
         self.config.stash[RESULTS].append(result)
+        if result.retries:
+            self.add_report_section("call", "imagecontract retries", "\n".join(result.retries))
+            self.user_properties.append(("retries", list(result.retries)))
+        if result.stop_run:
+            self.session.shouldstop = f"imagecontract: {result.stop_run}"
         if not result.passed:
             raise ContractFailure(result)
 

