@@ -55,7 +55,7 @@ class RunSettings:
     replay_pace: str = "recorded"
     """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
     image_budget: Any = None
-    """The run's shared `budget.ImageBudget` (rate and --max-images), used only when a request sends traffic."""
+    """The run's shared `budget.ImageBudget` (rate, --max-images, stop flag), used only when a request sends traffic."""
 
     @property
     def sends_traffic(self) -> bool:
@@ -152,7 +152,7 @@ def run_request(
             _save(spec, result.exchanges[-1], state, where)
     except ImageContractError as exc:
         result.error = str(exc)
-    except image_budget.BudgetExhausted as exc:
+    except image_budget.BudgetStop as exc:
         result.error = str(exc)
         result.stop_run = str(exc)
     if result.exchanges and result.stop_run is None:
@@ -251,7 +251,7 @@ def _exchange(
     settings: RunSettings | None = None, result: RequestResult | None = None,
 ) -> Exchange:
     shared = settings.image_budget if settings is not None and _sends(settings, session) else None
-    images = image_budget.images_of(sent.json if sent.json is not None else sent.form)
+    images = image_budget.expected_images(sent.json if sent.json is not None else sent.form, expect.get("status", 200))
     expects_429 = str(expect.get("status", 200)) == "429"
     for attempt in range(image_budget.MAX_RETRIES + 1):
         if shared is not None:
@@ -276,6 +276,7 @@ def _exchange(
                 downloads[url] = download(client, url)
     return Exchange(
         request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
+        first_event_budget=budget.first_event,
     )
 
 

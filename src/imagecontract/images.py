@@ -67,7 +67,10 @@ def _open(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+    except UnidentifiedImageError:
+        raise ValueError(f"not a decodable image ({human_size(len(data))}, starts {data[:8].hex()}): "
+                         f"no image format recognised") from None
+    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
         raise ValueError(f"not a decodable image ({human_size(len(data))}, starts {data[:8].hex()}): {error}") from None
     return image
 

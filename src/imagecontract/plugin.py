@@ -25,15 +25,26 @@ from imagecontract.errors import ImageContractError
 from imagecontract.http import new_client
 from imagecontract.report.hooks import install_report
 from imagecontract.latency import format_table, latency_stats
+from imagecontract.redact import redact_url
 from imagecontract.rules import effective_model
 from imagecontract.schemas import SchemaStore
+from imagecontract.shard import ShardSpec, Unit, chain_groups, parse_shard, plan
 from imagecontract.targets import Target, resolve_target
 from imagecontract.templating import layered, parse_assignments
+from imagecontract.xdist_chains import chain_scheduler
 
 SETTINGS = pytest.StashKey[RunSettings]()
 RESULT = pytest.StashKey[RequestResult]()
 RESULTS = pytest.StashKey[list[RequestResult]]()
 TARGET = pytest.StashKey["Target | None"]()
+SHARD = pytest.StashKey["ShardSpec | None"]()
+SHARD_PLAN = pytest.StashKey[list[list[str]]]()
+"""Every shard's node ids, as this process planned them (for the summary, so merging can tell what is missing)."""
+ESTIMATED = pytest.StashKey[bool]()
+CHAIN_SCOPES = pytest.StashKey[dict[str, str]]()
+"""Under xdist: node id of each chained test -> its chain's first node id, so one worker runs the chain."""
+FRESH_STORE = pytest.StashKey[Path]()
+"""The SQLite budget file of a run nobody else can join, removed when the run ends."""
 
 NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
 """YAML files under collections/ that are configuration, not requests."""
@@ -62,6 +73,11 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                     help="refuse a run that could generate more than N images; stop a running one at N")
     group.addoption("--run-id", default=None, metavar="ID",
                     help="the run whose budget this process shares (default: $GITHUB_RUN_ID, $CI_PIPELINE_ID, xdist's run uid, or fresh)")
+    group.addoption("--budget-url", default=None, metavar="URL",
+                    help="where the run's rate and image budget is counted: redis://HOST:PORT/DB shared by every machine "
+                         "of the run (default: a SQLite file under .imagecontract/, shared by this machine's workers)")
+    group.addoption("--shard", default=None, metavar="K/N",
+                    help="run only part K of N deterministic, balanced parts of the selected tests (chains stay together)")
     install_report(group, pluginmanager)
 
 
@@ -90,18 +106,42 @@ def pytest_configure(config: pytest.Config) -> None:
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),
         record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}",
     )
-    if option.rate_limit or option.max_images is not None:
-        run = image_budget.run_id(option.run_id, os.environ)
-        config.stash[SETTINGS].image_budget = image_budget.ImageBudget(
-            path=image_budget.default_path(rootdir, run), key=image_budget.store_key(run, target),
-            rate_limit=option.rate_limit, max_images=option.max_images, window=image_budget.window_seconds(os.environ),
-        )
+    try:
+        config.stash[SHARD] = parse_shard(option.shard) if option.shard else None
+        if config.stash[SETTINGS].sends_traffic:
+            config.stash[SETTINGS].image_budget = _open_budget(config, rootdir, target)
+    except ImageContractError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    except image_budget.BudgetStoreError as exc:
+        raise pytest.UsageError(f"{exc}; nothing was sent (start the store, or fix --budget-url)") from None
     config.stash[RESULTS] = []
     for name, text in (("error", "requests that expect an error answer"),
                        ("live_only", "requests that only make sense live (skipped on replay)"),
                        ("generations", "POST /images/generations"), ("edits", "POST /images/edits"),
                        ("variations", "POST /images/variations")):
         config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def _open_budget(config: pytest.Config, rootdir: Path, target: str) -> image_budget.ImageBudget:
+    """The run's shared budget, its store checked now: an unreachable store stops the run before anything is sent.
+
+    The xdist controller hands its run id to the workers as their test run uid, so they share its store; a
+    SQLite store made for a run with a fresh id is removed when the run ends (nobody else can join it).
+    """
+    option = config.option
+    given = image_budget.given_run_id(option.run_id, os.environ)
+    run = given or image_budget.run_id(None, os.environ)
+    if hasattr(option, "testrunuid") and option.testrunuid is None and not hasattr(config, "workerinput"):
+        option.testrunuid = run
+    url = option.budget_url or f"sqlite:///{image_budget.default_path(rootdir, run)}"
+    if given is None and option.budget_url is None and not hasattr(config, "workerinput"):
+        config.stash[FRESH_STORE] = image_budget.default_path(rootdir, run)
+    store = image_budget.open_store(url, image_budget.store_key(run, target))
+    store.check()
+    return image_budget.ImageBudget(
+        store=store, rate_limit=option.rate_limit, max_images=option.max_images,
+        window=image_budget.window_seconds(os.environ),
+    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -113,24 +153,81 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(reason)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--shard K/N`: keep this shard's part of what -k/-m selected, deselect the rest."""
+    shard = config.stash.get(SHARD, None)
+    if shard is None:
+        return
+    settings = config.stash[SETTINGS]
+    units = [
+        Unit(item.nodeid, str(item.path), item.spec, settings.cassette_path(item.collection_file.collection, item.spec))
+        for item in items if isinstance(item, RequestItem)
+    ]
+    config.stash[SHARD_PLAN] = plan(units, shard.total)
+    kept = set(config.stash[SHARD_PLAN][shard.index - 1])
+    others_first = shard.index == 1
+    selected = [item for item in items if item.nodeid in kept or (others_first and not isinstance(item, RequestItem))]
+    deselected = [item for item in items if item not in selected]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Cost guard: say how many images a run that sends traffic may generate; refuse one over --max-images."""
-    settings = session.config.stash.get(SETTINGS, None)
+    """Cost guard for a run in one process (xdist workers leave it to the controller, below)."""
+    if not hasattr(session.config, "workerinput"):
+        _guard_cost(session.config, [(item.collection_file.collection, item.spec)
+                                     for item in session.items if isinstance(item, RequestItem)])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's default `load` scheduling, but each chain of requests on one worker."""
+    if config.getvalue("dist") != "load":
+        return None
+    return chain_scheduler(config, log, config.stash.setdefault(CHAIN_SCOPES, {}))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """Under xdist the controller collects nothing: from the first worker's test ids it guards the cost and
+    tells the scheduler which tests form chains."""
+    config = node.config
+    if config.stash.get(ESTIMATED, False):
+        return
+    config.stash[ESTIMATED] = True
+    loaded: dict[str, Collection] = {}
+    units = []
+    for nodeid in ids:
+        path, _, name = nodeid.partition("::")
+        if Path(path).suffix not in (".yaml", ".yml"):
+            continue
+        if path not in loaded:
+            loaded[path] = load_collection(Path(config.rootpath) / path, display=path)
+        units.append(Unit(nodeid, path, loaded[path].request(name)))
+    scopes = config.stash.setdefault(CHAIN_SCOPES, {})
+    for group in chain_groups(units):
+        scopes.update({unit.nodeid: group[0].nodeid for unit in group if len(group) > 1})
+    _guard_cost(config, [(loaded[unit.collection], unit.spec) for unit in units])
+
+
+def _guard_cost(config: pytest.Config, requests: list[tuple[Collection, RequestSpec]]) -> None:
+    """Say how many images a run that sends traffic may generate; refuse one over --max-images before sending."""
+    settings = config.stash.get(SETTINGS, None)
     if settings is None or not settings.sends_traffic:
         return
     estimated = 0
-    for item in session.items:
-        if not isinstance(item, RequestItem) or ("live_only" in item.spec.tags and not settings.live):
+    for collection, spec in requests:
+        if "live_only" in spec.tags and not settings.live:
             continue
-        collection = item.collection_file.collection
-        if not settings.live and settings.record_mode is RecordMode.ONCE and settings.cassette_path(collection, item.spec).exists():
+        if not settings.live and settings.record_mode is RecordMode.ONCE and settings.cassette_path(collection, spec).exists():
             continue
-        variables = layered(settings.variables, collection.variables, settings.environ)
-        estimated += image_budget.request_images(item.spec, variables)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and not hasattr(session.config, "workerinput"):
+        estimated += image_budget.request_images(spec, layered(settings.variables, collection.variables, settings.environ))
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
         reporter.write_line(f"imagecontract: this run may generate up to {estimated} images ({settings.mode_name})")
-    refused = image_budget.refusal(estimated, session.config.option.max_images)
+    refused = image_budget.refusal(estimated, config.option.max_images)
     if refused:
         pytest.exit(refused, returncode=pytest.ExitCode.USAGE_ERROR)
 
@@ -139,8 +236,9 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(SETTINGS, None)
     if settings is None:
         return None
-    key_state = "set" if settings.environ.get(settings.api_key_env) else "not set"
-    return [f"imagecontract: target {settings.target}, {settings.mode_name}, key ${settings.api_key_env} {key_state}"]
+    key = settings.environ.get(settings.api_key_env, "")
+    target = redact_url(settings.target, [key] if key else [])
+    return [f"imagecontract: target {target}, {settings.mode_name}, key ${settings.api_key_env} {'set' if key else 'not set'}"]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -230,10 +328,14 @@ class RequestItem(pytest.Item):
             pytest.skip("live_only: runs only with --live")
         parent = self.collection_file
         client = _client(self.config)
-        blocked = run_dependencies(settings, client, parent.collection, self.spec, parent.state)
-        if blocked:
-            pytest.skip(blocked)
-        result = run_request(settings, client, parent.collection, self.spec, parent.state)
+        try:
+            blocked = run_dependencies(settings, client, parent.collection, self.spec, parent.state)
+            if blocked:
+                pytest.skip(blocked)
+            result = run_request(settings, client, parent.collection, self.spec, parent.state)
+        except image_budget.RunStopped as exc:
+            self.session.shouldstop = f"imagecontract: {exc}"
+            pytest.skip(f"not sent: the run was stopped by another process: {exc}")
         self.stash[RESULT] = result
         self.config.stash[RESULTS].append(result)
         if result.retries:
@@ -241,6 +343,8 @@ class RequestItem(pytest.Item):
             self.user_properties.append(("retries", list(result.retries)))
         if result.stop_run:
             self.session.shouldstop = f"imagecontract: {result.stop_run}"
+            if settings.image_budget is not None:
+                settings.image_budget.stop(result.stop_run)
         if not result.passed:
             raise ContractFailure(result)
 
@@ -267,6 +371,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     client = config.stash.get(_CLIENT, None)
     if client is not None:
         client.close()
+    fresh = config.stash.get(FRESH_STORE, None)
+    if fresh is not None:
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            fresh.with_name(fresh.name + suffix).unlink(missing_ok=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -28,7 +28,7 @@ NODE_ID_MARKERS = ("::", "/", ".yaml", ".yml")
 
 
 class UnknownTarget(ImageContractError):
-    """`--target NAME` names no target of the targets file."""
+    """`--target` names no target of the targets file, or is a URL that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def resolve_target(value: str, rootdir: Path) -> Target:
 
     A URL becomes an anonymous target with no declared gaps and no key variable of its own."""
     if "://" in value:
-        return Target(name=value, base_url=value, api_key_env="")
+        return Target(name=value, base_url=checked_url(value), api_key_env="")
     path = rootdir / TARGETS_FILE
     if not path.exists():
         raise UnknownTarget(
@@ -128,3 +128,16 @@ def resolve_target(value: str, rootdir: Path) -> Target:
             f"(give a base URL such as https://gateway.example/v1)"
         )
     return load_targets(path, display=str(TARGETS_FILE)).get(value)
+
+
+def checked_url(value: str) -> str:
+    """A `--target` URL as given, once httpx can parse it and it is http(s) with a host; else an error saying which."""
+    import httpx
+
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise UnknownTarget(f"--target {value!r} is not a valid URL ({exc}); give a base URL such as https://gateway.example/v1") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UnknownTarget(f"--target {value!r}: expected an http:// or https:// URL with a host, such as https://gateway.example/v1")
+    return value

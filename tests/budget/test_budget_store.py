@@ -1,4 +1,4 @@
-"""The budget module alone: the estimate, and the SQLite store shared by several processes."""
+"""The budget module alone: the estimate, and the SQLite and Redis stores shared by several processes."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import multiprocessing
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, Callable
 
 import pytest
+from services import redis_server  # noqa: F401  (the fixture)
 
 from imagecontract import budget
+from imagecontract.errors import ImageContractError
 
 
 def test_images_of_counts_n_default_one() -> None:
@@ -25,11 +28,19 @@ def test_estimate_is_n_times_repeat() -> None:
 
 
 def test_request_images_resolves_a_placeholder() -> None:
-    spec = SimpleNamespace(json={"n": "{{numberOfImages}}"}, form=None, repeat=2)
+    spec = SimpleNamespace(json={"n": "{{numberOfImages}}"}, form=None, repeat=2, expect={})
     assert budget.request_images(spec, {"numberOfImages": 3}) == 6
     assert budget.request_images(spec, {}) == 2
-    form = SimpleNamespace(json=None, form={"fields": {"n": 2}}, repeat=1)
+    form = SimpleNamespace(json=None, form={"fields": {"n": 2}}, repeat=1, expect={"status": 200})
     assert budget.request_images(form, {}) == 2
+    refused = SimpleNamespace(json={"n": 4}, form=None, repeat=1, expect={"status": 400})
+    assert budget.request_images(refused, {}) == 0
+
+
+def test_a_request_expecting_an_error_is_charged_no_image() -> None:
+    assert budget.expected_images({"n": 3}, 200) == 3
+    assert budget.expected_images({"n": 3}, "429") == 0
+    assert budget.expected_images({"n": 3}, "{{status}}") == 3
 
 
 def test_refusal_names_the_numbers() -> None:
@@ -60,31 +71,23 @@ WINDOW = 1.0
 RATE = 3
 
 
-def _spend(path: str, count: int, queue: "multiprocessing.Queue[float]") -> None:
-    handle = budget.ImageBudget(path=Path(path), key="k", rate_limit=RATE, window=WINDOW)
+@pytest.fixture(params=["sqlite", "redis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same budget tests on both stores: a SQLite file, and a real redis-server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'budget.sqlite'}"
+    return str(request.getfixturevalue("redis_server").url)
+
+
+def _spend(url: str, count: int, queue: "multiprocessing.Queue[float]") -> None:
+    handle = budget.ImageBudget(store=budget.open_store(url, "k"), rate_limit=RATE, window=WINDOW)
     for _ in range(count):
         handle.acquire(1)
         queue.put(time.time())
 
 
-def test_two_processes_sharing_one_file_never_exceed_the_rate(tmp_path: Path) -> None:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    path = str(tmp_path / "budget.sqlite")
-    workers = [context.Process(target=_spend, args=(path, 5, queue)) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    stamps = sorted(queue.get(timeout=30) for _ in range(10))
-    for worker in workers:
-        worker.join(timeout=30)
-    for index, start in enumerate(stamps):
-        in_window = [stamp for stamp in stamps[index:] if stamp < start + WINDOW * 0.95]
-        assert len(in_window) <= RATE, stamps
-    assert stamps[-1] - stamps[0] >= 2 * WINDOW * 0.9
-
-
-def _reserve(path: str, count: int, queue: "multiprocessing.Queue[int]") -> None:
-    handle = budget.ImageBudget(path=Path(path), key="k", max_images=6)
+def _reserve(url: str, count: int, queue: "multiprocessing.Queue[int]") -> None:
+    handle = budget.ImageBudget(store=budget.open_store(url, "k"), max_images=6)
     sent = 0
     for _ in range(count):
         try:
@@ -95,22 +98,76 @@ def _reserve(path: str, count: int, queue: "multiprocessing.Queue[int]") -> None
     queue.put(sent)
 
 
-def test_max_images_is_counted_across_processes(tmp_path: Path) -> None:
+def in_two_processes(target: Callable[..., None], url: str, count: int, results: int) -> list[Any]:
+    """Run `target(url, count, queue)` in two spawned processes; the first `results` items they queue."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    path = str(tmp_path / "budget.sqlite")
-    workers = [context.Process(target=_reserve, args=(path, 5, queue)) for _ in range(2)]
+    workers = [context.Process(target=target, args=(url, count, queue)) for _ in range(2)]
     for worker in workers:
         worker.start()
-    sent = [queue.get(timeout=30), queue.get(timeout=30)]
+    found = [queue.get(timeout=30) for _ in range(results)]
     for worker in workers:
         worker.join(timeout=30)
-    assert sum(sent) == 6
-    assert budget.ImageBudget(path=Path(path), key="k", max_images=6).spent() == 6
+    return found
 
 
-def test_exhausted_message(tmp_path: Path) -> None:
-    handle = budget.ImageBudget(path=tmp_path / "b.sqlite", key="k", max_images=2)
+def test_two_processes_sharing_one_store_never_exceed_the_rate(store_url: str) -> None:
+    stamps = sorted(in_two_processes(_spend, store_url, 5, 10))
+    for index, start in enumerate(stamps):
+        in_window = [stamp for stamp in stamps[index:] if stamp < start + WINDOW * 0.95]
+        assert len(in_window) <= RATE, stamps
+    assert stamps[-1] - stamps[0] >= 2 * WINDOW * 0.9
+
+
+def test_max_images_is_counted_across_processes(store_url: str) -> None:
+    assert sum(in_two_processes(_reserve, store_url, 5, 2)) == 6
+    assert budget.open_store(store_url, "k").spent() == 6
+
+
+def test_exhausted_message(store_url: str) -> None:
+    handle = budget.ImageBudget(store=budget.open_store(store_url, "k"), max_images=2)
     handle.acquire(2)
-    with pytest.raises(budget.BudgetExhausted, match="--max-images 2 reached"):
+    with pytest.raises(budget.BudgetExhausted, match=r"--max-images 2 reached \(2 images already sent by this run\)"):
         handle.acquire(1)
+
+
+def test_a_stop_reaches_every_handle_of_the_run_and_no_other(store_url: str) -> None:
+    first = budget.ImageBudget(store=budget.open_store(store_url, "run-a"))
+    second = budget.ImageBudget(store=budget.open_store(store_url, "run-a"))
+    other_run = budget.ImageBudget(store=budget.open_store(store_url, "run-b"))
+    first.stop("the target answered billing_hard_limit_reached")
+    first.stop("a later reason is not kept")
+    with pytest.raises(budget.RunStopped, match="^the target answered billing_hard_limit_reached$"):
+        second.acquire(1)
+    assert other_run.acquire(1) == 0.0
+
+
+def test_counts_are_kept_per_key(store_url: str) -> None:
+    budget.ImageBudget(store=budget.open_store(store_url, "a"), max_images=5).acquire(3)
+    assert budget.open_store(store_url, "a").spent() == 3
+    assert budget.open_store(store_url, "b").spent() == 0
+
+
+def test_an_unreachable_redis_is_named_and_its_password_hidden() -> None:
+    from services import free_port
+
+    url = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"
+    store = budget.open_store(url, "k")
+    with pytest.raises(budget.BudgetStoreError) as caught:
+        store.check()
+    message = str(caught.value)
+    assert f"the budget store redis://:***@127.0.0.1:{url.rsplit(':', 1)[1]} is unreachable" in message
+    assert "hunter2secret" not in message
+
+
+def test_a_redis_that_stops_mid_run_stops_the_handle_with_its_name(redis_server: Any) -> None:
+    handle = budget.ImageBudget(store=budget.open_store(redis_server.url, "k"), rate_limit=10, max_images=10)
+    handle.acquire(1)
+    redis_server.stop()
+    with pytest.raises(budget.BudgetStoreError, match=f"the budget store {redis_server.url} stopped answering"):
+        handle.acquire(1)
+
+
+def test_unknown_budget_url_scheme_lists_the_known_ones() -> None:
+    with pytest.raises(ImageContractError, match=r"--budget-url 'memcached://h:1': expected a URL starting with one of redis://, rediss://, sqlite://"):
+        budget.open_store("memcached://h:1", "k")

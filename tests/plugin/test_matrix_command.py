@@ -44,7 +44,11 @@ def test_a_deviation_lands_in_its_cell_with_the_reason(suite: Path, sandbox) -> 
 
 
 def test_matrix_against_every_deviation_fault_shows_each_in_its_cell(suite: Path, sandbox) -> None:
-    """One column per deviation fault, each a sandbox with that fault; every deviation fails its own request's cell."""
+    """One column per deviation fault, each a sandbox with that fault; every deviation fails its own request's cell.
+
+    Twenty-one pytest processes share two cores here, so the seed's latency budgets stay unscaled: a tightened
+    budget made the reference column fail on load alone.
+    """
     from deviations import DEVIATIONS, WRONG_KEY
 
     reference = sandbox(api_key=KEY).base_url
@@ -53,7 +57,7 @@ def test_matrix_against_every_deviation_fault_shows_each_in_its_cell(suite: Path
                for name, deviation in columns.items()]
     nodes = sorted({f"collections/contract/{deviation.node}" for deviation in DEVIATIONS})
     main(["matrix", "--target", f"reference={reference}", *[arg for target in targets for arg in ("--target", target)],
-          "--reference", "reference", "--live", "--var", f"wrong_key={WRONG_KEY}", "--latency-scale", "0.1", *nodes])
+          "--reference", "reference", "--live", "--var", f"wrong_key={WRONG_KEY}", *nodes])
     rows = {row["nodeid"]: row for row in json.loads((suite / "reports" / "matrix.json").read_text())["rows"]}
     assert set(rows) == set(nodes)
     assert all(row["cells"]["reference"]["verdict"] == "pass" for row in rows.values())

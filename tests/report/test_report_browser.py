@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from services import require_program
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -16,15 +14,15 @@ BROKEN_IMAGES = """Array.from(document.images)
 """Images that did not load; pytest-html's own media viewer `<img src="">` is hidden when a test has no media."""
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
 def test_report_renders_every_image_without_errors(project: pytest.Pytester, sandbox) -> None:
+    chromium = require_program("chromium", "chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     server = sandbox()
     project.runpytest("collections", "--target", server.base_url, "--live").assert_outcomes(passed=5, failed=1)
     report = project.path / "reports" / "report.html"
     problems: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
