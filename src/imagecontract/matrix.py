@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 UNSUPPORTED_PREFIX = "declared unsupported"
@@ -150,6 +151,16 @@ details summary{{cursor:pointer}}details[open]{{max-width:28em}}</style></head>
 <table><thead><tr><th>endpoint</th><th>model</th><th>capability</th>{head_cells}</tr></thead>
 <tbody>{''.join(body)}</tbody></table></body></html>
 """
+
+
+def write_matrix(matrix: Matrix, out: Path, reports: Mapping[str, str]) -> int:
+    """Write `matrix.json`, `matrix.md` and `matrix.html` (linking each column to its report) in `out`;
+    returns the number of failing cells."""
+    out.mkdir(parents=True, exist_ok=True)
+    out.joinpath("matrix.json").write_text(to_json(matrix), encoding="utf-8")
+    out.joinpath("matrix.md").write_text(to_markdown(matrix), encoding="utf-8")
+    out.joinpath("matrix.html").write_text(to_html(matrix, reports), encoding="utf-8")
+    return sum(1 for row in matrix.rows for target in matrix.targets if matrix.cell(row, target).verdict == "fail")
 
 
 def column_names(targets: Sequence[str]) -> list[str]:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from imagecontract.errors import ImageContractError
-from imagecontract.matrix import build_matrix, column_names, to_html, to_json, to_markdown
+from imagecontract.matrix import build_matrix, column_names, write_matrix
 from imagecontract.runner import pytest_args
 
 
@@ -42,10 +42,7 @@ def _matrix(args: argparse.Namespace) -> int:
             raise ImageContractError(f"target {name!r} wrote no summary (pytest exit {process.returncode}); see {out / name / 'pytest.log'}")
         summaries[name] = json.loads(summary.read_text(encoding="utf-8"))
     matrix = build_matrix(summaries, args.reference)
-    out.joinpath("matrix.json").write_text(to_json(matrix), encoding="utf-8")
-    out.joinpath("matrix.md").write_text(to_markdown(matrix), encoding="utf-8")
-    out.joinpath("matrix.html").write_text(to_html(matrix, {name: f"{name}/report.html" for name in names}), encoding="utf-8")
-    failing = sum(1 for row in matrix.rows for name in names if matrix.cell(row, name).verdict == "fail")
+    failing = write_matrix(matrix, out, {name: f"{name}/report.html" for name in names})
     print(f"imagecontract: matrix of {len(matrix.rows)} capabilities x {len(names)} targets, {failing} failing cells: {out / 'matrix.html'}")
     return 0 if failing == 0 else 1
 

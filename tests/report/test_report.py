@@ -86,7 +86,7 @@ def test_report_shows_images_uploads_partials_and_failed_checks(live_run: pytest
 def test_summary_json_has_run_facts_and_every_test(live_run: pytest.Pytester) -> None:
     summary = read_summary(live_run.path)
     run = summary["run"]
-    assert summary["format"] == "imagecontract-summary/1"
+    assert summary["format"] == "imagecontract-summary/2"
     assert run["mode"] == "live" and run["target"].startswith("http://127.0.0.1:")
     assert run["counts"] == {"passed": 5, "failed": 1, "skipped": 0, "error": 0, "total": 6}
     assert {(row["endpoint"], row["model"], row["passed"], row["failed"]) for row in summary["endpoints"]} == {

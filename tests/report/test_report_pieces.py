@@ -89,3 +89,12 @@ def test_write_json_replaces_whole_file(tmp_path) -> None:
     write_json(path, {"a": 1})
     write_json(path, {"b": 2})
     assert json.loads(path.read_text()) == {"b": 2} and list(path.parent.iterdir()) == [path]
+
+
+def test_section_lists_429_retries() -> None:
+    record = {"outcome": "passed", "message": None, "error": None, "failures": [], "checks": [], "exchange": None,
+              "retries": ["429 on attempt 1: retried after Retry-After 2 s", "429 on attempt 2: <b>"]}
+    section = render_test_section(record, {})
+    assert '<h4 class="ic-retries">Retries (2)</h4>' in section
+    assert "<li>429 on attempt 1: retried after Retry-After 2 s</li><li>429 on attempt 2: &lt;b&gt;</li>" in section
+    assert "Retries" not in render_test_section({**record, "retries": []}, {})

@@ -11,22 +11,23 @@ import os
 from html import escape
 import time
 from pathlib import Path
-from typing import Any, Generator
+from typing import Any, Generator, Mapping
 
 import pytest
 
 from imagecontract.collection import RequestSpec
-from imagecontract.engine import RequestResult, RunSettings
-from imagecontract.redact import redact_text, redact_url
+from imagecontract.engine import MIN_SECRET_CHARS, RequestResult, RunSettings
+from imagecontract.redact import LogRedactor, redact_message, redact_url
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.records import TestFacts, build_record
 from imagecontract.report.render import render_assets, render_run_summary, render_test_section
-from imagecontract.report.summary import run_summary, write_json
+from imagecontract.report.summary import SUMMARY_NAME, run_summary, write_json
 
 PLUGIN_NAME = "imagecontract-report"
 DEFAULT_REPORT = Path("reports") / "report.html"
-SUMMARY_NAME = "summary.json"
 COLLECTIONS_DIR = "collections"
+INDEX = pytest.StashKey[int]()
+"""An item's place among every collected item, before any deselection (`-k`, `-m`, `--shard`)."""
 
 _COLUMNS = (("endpoint", "Endpoint"), ("model", "Model"), ("latency", "Latency"))
 
@@ -70,12 +71,41 @@ def secrets_of(settings: RunSettings, result: RequestResult | None) -> list[str]
 
 
 def redact_report(report: pytest.TestReport, secrets: list[str]) -> None:
-    """Keep secrets out of the failure text and captured output that JUnit XML and pytest-html copy."""
-    if not secrets:
-        return
-    if report.longrepr is not None and any(secret in str(report.longrepr) for secret in secrets):
-        report.longrepr = redact_text(str(report.longrepr), secrets)
-    report.sections = [(title, redact_text(content, secrets)) for title, content in report.sections]
+    """Keep secrets, their long prefixes and the secret query parameters of printed URLs out of the
+    failure text and captured output that the terminal, JUnit XML and pytest-html copy."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        clean = redact_message(text, secrets)
+        if clean != text:
+            report.longrepr = clean
+    report.sections = [(title, redact_message(content, secrets)) for title, content in report.sections]
+
+
+def bearer_env_key(item: pytest.Item, settings: RunSettings) -> list[str]:
+    """The key a request's `auth: {bearer_env: NAME}` sends, known before it runs (so logs can hide it)."""
+    auth = getattr(getattr(item, "spec", None), "auth", None)
+    name = auth.get("bearer_env") if isinstance(auth, dict) else None
+    return [settings.environ.get(name, "")] if isinstance(name, str) else []
+
+
+def loggable(secrets: list[str]) -> list[str]:
+    """Secrets long enough to hide in every log line (a test stand-in like `x` would garble them all)."""
+    return [secret for secret in secrets if len(secret) >= MIN_SECRET_CHARS]
+
+
+def record_outcome(report: pytest.TestReport) -> str:
+    """The summary's outcome: a setup that failed is an error, as pytest counts it."""
+    return "error" if report.when != "call" and report.failed else report.outcome
+
+
+def stored_longrepr(report: pytest.TestReport) -> str | list[Any] | None:
+    """The failure as JSON: a skip keeps its `(path, line, reason)` shape, which JUnit XML needs."""
+    if report.longrepr is None:
+        return None
+    if isinstance(report.longrepr, tuple):
+        path, line, reason = report.longrepr
+        return [str(path), line, str(reason)]
+    return report.longreprtext
 
 
 class ReportPlugin:
@@ -87,10 +117,20 @@ class ReportPlugin:
         self.records: list[dict[str, Any]] = []
         self.images = ImageStore()
         self.summary: dict[str, Any] | None = None
+        self.logs = LogRedactor()
+        self.collected: list[str] = []
+        self.selected: list[int] = []
+        self.presented: Mapping[str, Any] | None = None
+
+    def present(self, summary: Mapping[str, Any]) -> None:
+        """Show `summary` (merged shards) at the top of the report instead of one built from this session."""
+        self.presented = summary
+        self.images = ImageStore.from_json(summary["images"])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
+        self.logs.install()
         option = config.option
         if getattr(option, "htmlpath", None) or option.no_report:
             return
@@ -99,13 +139,40 @@ class ReportPlugin:
             option.htmlpath = str(chosen)
             option.self_contained_html = True
 
-    def pytest_sessionstart(self) -> None:
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.started = time.time()
+        from imagecontract.plugin import SETTINGS
+
+        settings = session.config.stash.get(SETTINGS, None)
+        if settings is not None:
+            self.logs.add(loggable(secrets_of(settings, None)))
+
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        from imagecontract.plugin import SETTINGS
+
+        settings = item.config.stash.get(SETTINGS, None)
+        if settings is not None:
+            self.logs.add(loggable(bearer_env_key(item, settings)))
+
+    def pytest_unconfigure(self) -> None:
+        self.logs.uninstall()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Generator[None, None, None]:
+        """Number the items before any plugin deselects some, so every shard numbers them alike."""
+        for index, item in enumerate(items):
+            item.stash[INDEX] = index
+        self.collected = [item.nodeid for item in items]
+        return (yield)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.selected = [item.stash[INDEX] for item in session.items if INDEX in item.stash]
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        if report.when == "call" and isinstance(getattr(item, "spec", None), RequestSpec):
+        settled = report.when == "call" or (report.when == "setup" and not report.passed)
+        if settled and isinstance(getattr(item, "spec", None), RequestSpec):
             self._attach(item, report)
         return report
 
@@ -115,6 +182,7 @@ class ReportPlugin:
         result = item.stash.get(RESULT, None)
         secrets = secrets_of(item.config.stash[SETTINGS], result)
         redact_report(report, secrets)
+        self.logs.add(loggable(secrets))
         if html_path(item.config) is None:
             return
         message = None
@@ -122,8 +190,9 @@ class ReportPlugin:
             message = str(report.longrepr[2])
         elif report.failed and result is None:
             message = report.longreprtext
-        facts = TestFacts(report.nodeid, item.collection_file.collection, item.spec, report.outcome, report.duration,
-                          message, Path(item.config.rootpath))
+        facts = TestFacts(report.nodeid, item.collection_file.collection, item.spec, record_outcome(report), report.duration,
+                          message, Path(item.config.rootpath), item.stash.get(INDEX, None), report.when,
+                          stored_longrepr(report), tuple(report.sections))
         store = ImageStore()
         record = build_record(facts, result, store, secrets)
         report.imagecontract = {"record": record, "images": store.as_json()}
@@ -140,14 +209,20 @@ class ReportPlugin:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = session.config
         path = html_path(config)
+        if self.presented is not None:
+            self.summary = dict(self.presented)
+            return
         if path is None or not self.records or hasattr(config, "workerinput"):
             return
-        from imagecontract.plugin import SETTINGS
+        from imagecontract.plugin import SETTINGS, SHARD, SHARD_PLAN
 
         settings = config.stash[SETTINGS]
+        spec, planned = config.stash.get(SHARD, None), config.stash.get(SHARD_PLAN, None)
+        shard = {"index": spec.index, "total": spec.total, "plan": planned} if spec and planned is not None else None
         self.summary = run_summary(
             self.records, self.images, target=redact_url(settings.target, secrets_of(settings, None)),
             mode=settings.mode_name, started=self.started, duration=time.time() - self.started,
+            collected=self.collected, selected=self.selected, shard=shard,
         )
         write_json(path.parent / SUMMARY_NAME, self.summary)
 

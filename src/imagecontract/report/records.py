@@ -20,7 +20,7 @@ from imagecontract.engine import RequestResult
 from imagecontract.exchange import Exchange, FilePart, ReceivedResponse, SentRequest
 from imagecontract.images import human_size, returned_images
 from imagecontract.jsonpath import format_path
-from imagecontract.redact import redact_headers, redact_text, redact_url
+from imagecontract.redact import redact_headers, redact_message, redact_url
 from imagecontract.report.pictures import ImageStore, Picture
 from imagecontract.rules import effective_model
 
@@ -46,6 +46,14 @@ class TestFacts:
     message: str | None = None
     root: Path | None = None
     """Cassette paths are shown relative to this (the rootdir), so records read the same on any machine."""
+    index: int | None = None
+    """The item's place among every collected item, before deselection: shards merge in this order."""
+    when: str = "call"
+    """The phase the outcome comes from: `setup` for a skip or error before the request ran."""
+    longrepr: str | list[Any] | None = None
+    """pytest's failure text, or a skip's `[path, line, reason]`: what JUnit XML and pytest-html show."""
+    sections: tuple[tuple[str, str], ...] = ()
+    """Captured output and report sections (`Captured imagecontract retries call`, ...)."""
 
 
 def build_record(facts: TestFacts, result: RequestResult | None, store: ImageStore, secrets: Iterable[str]) -> dict[str, Any]:
@@ -53,6 +61,8 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
     exchange = result.exchanges[-1] if result and result.exchanges else None
     record: dict[str, Any] = {
         "nodeid": facts.nodeid,
+        "index": facts.index,
+        "when": facts.when,
         "collection": facts.collection.name,
         "file": facts.nodeid.split("::", 1)[0],
         "request": facts.spec.name,
@@ -61,6 +71,9 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
         "method": facts.spec.method,
         "outcome": facts.outcome,
         "message": facts.message,
+        "longrepr": facts.longrepr,
+        "sections": [list(section) for section in facts.sections],
+        "retries": list(result.retries) if result else [],
         "duration": round(facts.duration, 4),
         "latency": [round(seconds, 4) for seconds in result.latencies] if result else [],
         "budget": _budget(result.budget) if result else None,
@@ -85,13 +98,12 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
 
 
 def redact_record(value: Any, secrets: list[str]) -> Any:
-    """`value` with every secret removed from every string in it, keys included."""
-    if not secrets:
-        return value
+    """`value` with every secret (or long prefix of one) and every secret query parameter of a URL
+    removed from every string in it, keys included."""
     if isinstance(value, str):
-        return redact_text(value, secrets)
+        return redact_message(value, secrets)
     if isinstance(value, dict):
-        return {redact_text(str(key), secrets): redact_record(item, secrets) for key, item in value.items()}
+        return {redact_message(str(key), secrets): redact_record(item, secrets) for key, item in value.items()}
     if isinstance(value, list):
         return [redact_record(item, secrets) for item in value]
     return value

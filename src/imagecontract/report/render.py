@@ -115,8 +115,8 @@ def latency_chart(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def render_test_section(record: Mapping[str, Any], images: Mapping[str, Thumbnail]) -> str:
-    """One test's details: failed checks, request, response, returned and partial images, every check."""
-    parts = [_failures(record)]
+    """One test's details: failed checks, 429 retries, request, response, returned and partial images, every check."""
+    parts = [_failures(record), _retries(record.get("retries") or [])]
     exchange = record.get("exchange")
     if exchange:
         parts.append(
@@ -142,6 +142,13 @@ def _failures(record: Mapping[str, Any]) -> str:
                 for item in record["failures"]]
         lines.append('<h4 class="ic-fail">Failed checks</h4>' + _table(["check", "path", "reason"], rows, raw=True))
     return "".join(lines)
+
+
+def _retries(lines: Sequence[str]) -> str:
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<h4 class="ic-retries">Retries ({len(lines)})</h4><ul class="ic-retries">{items}</ul>'
 
 
 def _request(request: Mapping[str, Any], images: Mapping[str, Thumbnail]) -> str:

@@ -18,14 +18,22 @@ from typing import Any, Iterable, Mapping, Sequence
 from imagecontract.latency import EndpointLatency, latency_stats
 from imagecontract.report.pictures import ImageStore
 
-SUMMARY_FORMAT = "imagecontract-summary/1"
+SUMMARY_FORMAT = "imagecontract-summary/2"
+"""/2 added what merging shards needs: each record's collection `index`, `when`, `longrepr`, `sections` and
+`retries`; the run's `collected` node ids, `selected` indices and `shard` (`index`, `total`, `plan`: every shard's
+node ids) under `--shard`."""
+SUMMARY_NAME = "summary.json"
 OUTCOMES = ("passed", "failed", "skipped", "error")
 
 
 def run_summary(
     records: Sequence[Mapping[str, Any]], images: ImageStore, *, target: str, mode: str, started: float, duration: float,
+    collected: Sequence[str] = (), selected: Iterable[int] = (), shard: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole `summary.json` document; `target` must already be redacted."""
+    """The whole `summary.json` document; `target` must already be redacted.
+
+    Tests are kept in collection order, so a run spread over processes or shards lists them as one process would.
+    """
     return {
         "format": SUMMARY_FORMAT,
         "run": {
@@ -34,12 +42,21 @@ def run_summary(
             "started": datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(timespec="seconds"),
             "duration": round(duration, 3),
             "counts": counts(records),
+            "collected": list(collected),
+            "selected": sorted(set(selected)),
+            "shard": dict(shard) if shard else None,
         },
         "endpoints": endpoint_model_table(records),
         "latency": [_latency_json(row) for row in latency_rows(records)],
-        "tests": list(records),
+        "tests": sorted(records, key=collection_order),
         "images": images.as_json(),
     }
+
+
+def collection_order(record: Mapping[str, Any]) -> tuple[bool, int]:
+    """Sort key: the item's place in the run's collection; records without one keep their order, last."""
+    index = record.get("index")
+    return (index is None, index or 0)
 
 
 def counts(records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
