@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -47,24 +49,67 @@ SECRET_QUERY_PARAMS = frozenset({"key", "api-key", "api_key", "apikey", "token",
 HeaderValue = TypeVar("HeaderValue", str, list[str])
 
 
+PUBLIC_KEY_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-")
+"""Key-kind prefixes that say nothing about the key itself: the API's own masked form shows them (`sk-proj-****`)."""
+
+
+@dataclass(frozen=True)
+class Leak:
+    """Where a secret's start appears in a text, and how many of its characters."""
+
+    offset: int
+    shown: int
+
+
+def allowed_prefix(secret: str) -> int:
+    """How many leading characters of `secret` may show: as many as `mask_key` shows, or its public kind prefix."""
+    public = max((len(prefix) for prefix in PUBLIC_KEY_PREFIXES if secret.startswith(prefix)), default=0)
+    return max(_SHOWN_PREFIX, public)
+
+
+def find_leaks(secret: str, text: str) -> list[Leak]:
+    """Every place where more of `secret`'s start shows than `allowed_prefix` (all of a shorter secret).
+
+    A gateway that echoes "only" the first 20 characters of a key has leaked most of it, so a
+    prefix counts as much as the whole.
+    """
+    if not secret:
+        return []
+    marker = secret[: allowed_prefix(secret) + 1]
+    leaks = []
+    offset = text.find(marker)
+    while offset != -1:
+        shown = len(marker)
+        while shown < len(secret) and offset + shown < len(text) and text[offset + shown] == secret[shown]:
+            shown += 1
+        leaks.append(Leak(offset, shown))
+        offset = text.find(marker, offset + shown)
+    return leaks
+
+
 def _longest_first(secrets: Iterable[str]) -> list[str]:
     """Non-empty secrets, longest first, so a secret containing another is replaced whole."""
     return sorted({secret for secret in secrets if secret}, key=len, reverse=True)
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every occurrence of every secret replaced by `[redacted]`."""
+    """`text` with every secret, and every start of one longer than `mask_key` shows, replaced by `[redacted]`."""
     for secret in _longest_first(secrets):
-        text = text.replace(secret, REDACTED)
+        pieces, position = [], 0
+        for leak in find_leaks(secret, text):
+            pieces += [text[position:leak.offset], REDACTED]
+            position = leak.offset + leak.shown
+        text = "".join(pieces) + text[position:] if pieces else text
     return text
 
 
 def redact_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
-    """`redact_text` for a body: each secret's UTF-8 bytes are replaced, other bytes stay as they were."""
-    marker = REDACTED.encode()
-    for secret in _longest_first(secrets):
-        data = data.replace(secret.encode(), marker)
-    return data
+    """`redact_text` for a body: each secret's UTF-8 bytes are replaced, other bytes stay as they were.
+
+    Latin-1 maps each byte to one character and back, so a binary body survives unchanged.
+    """
+    as_bytes = [secret.encode().decode("latin-1") for secret in secrets]
+    return redact_text(data.decode("latin-1"), as_bytes).encode("latin-1")
 
 
 _QUERY_PARAM = re.compile(r"(?P<lead>^|[&;])(?P<name>[^=&;#]+)=(?P<value>[^&;#]*)")
@@ -88,6 +133,65 @@ def _mask_named_param(match: re.Match[str]) -> str:
     if match.group("name").lower() not in SECRET_QUERY_PARAMS:
         return match.group(0)
     return f"{match.group('lead')}{match.group('name')}={REDACTED}"
+
+
+_URL = re.compile(r"""\bhttps?://[^\s'"<>`]+""")
+
+
+def redact_message(text: str, secrets: Iterable[str]) -> str:
+    """Free text (a failure, a log line) with every URL in it passed through `redact_url`, then `redact_text`.
+
+    A URL printed whole carries its `?api-key=` even when that value was never named as a secret.
+    """
+    secrets = list(secrets)
+    return redact_text(_URL.sub(lambda match: redact_url(match.group(0), secrets), text), secrets)
+
+
+class LogRedactor:
+    """Scrubs each log record as it is made, so no handler (pytest's log file, live logs, captured
+    sections, a user's own) ever formats a secret: vcrpy and httpx log URLs, bodies and settings.
+
+    `install` puts it in front of the current record factory; `add` teaches it secrets as a run learns them.
+    """
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.active = False
+        self._previous: Callable[..., logging.LogRecord] | None = None
+
+    def add(self, secrets: Iterable[str]) -> None:
+        self.secrets.update(secret for secret in secrets if secret)
+
+    def install(self) -> None:
+        self.active = True
+        if self._previous is None:
+            self._previous = logging.getLogRecordFactory()
+            logging.setLogRecordFactory(self._record)
+
+    def uninstall(self) -> None:
+        """Stop scrubbing and restore the previous factory, unless another was installed on top since
+        (that one still calls this, which then passes records through)."""
+        self.active = False
+        self.secrets.clear()
+        if self._previous is not None and logging.getLogRecordFactory() == self._record:
+            logging.setLogRecordFactory(self._previous)
+            self._previous = None
+
+    def _record(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        assert self._previous is not None
+        record = self._previous(*args, **kwargs)
+        if not self.active:
+            return record
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's to report, not ours
+            return record
+        clean = redact_message(message, self.secrets)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact_message(logging.Formatter().formatException(record.exc_info), self.secrets)
+        return record
 
 
 def redact_headers(headers: Mapping[str, HeaderValue], secrets: Iterable[str]) -> dict[str, HeaderValue]:

@@ -36,7 +36,7 @@ def test_text_and_bytes_lose_every_occurrence_longest_secret_first() -> None:
     text = f"{KEY} and {KEY}-extended and sk-canary"
 
     assert redact_text(text, ["sk-canary", f"{KEY}-extended", KEY, ""]) == f"{REDACTED} and {REDACTED} and {REDACTED}"
-    assert redact_bytes(text.encode() + b"\xff", [KEY]) == f"{REDACTED} and {REDACTED}-extended and sk-canary".encode() + b"\xff"
+    assert redact_bytes(text.encode() + b"\xff", [KEY]) == f"{REDACTED} and {REDACTED}-extended and {REDACTED}".encode() + b"\xff"
 
 
 def test_redaction_is_idempotent() -> None:

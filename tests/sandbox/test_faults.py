@@ -154,6 +154,17 @@ def test_fault_echo_key(sandbox) -> None:
     assert wrong in caught.value.message
 
 
+def test_fault_echo_key_prefix(sandbox) -> None:
+    wrong = "wrong-key-0123456789abcdefghijklmn"
+    server = sandbox(api_key="right-key-0000000000000000", faults=["echo-key-prefix=12"])
+    with pytest.raises(openai.AuthenticationError) as caught:
+        client_for(server.base_url, api_key=wrong).images.generate(prompt="c")
+    message = caught.value.body["message"]
+    assert f"provided: {wrong[:12]}***. You can find" in message and wrong[:13] not in message
+    assert caught.value.body["code"] == "invalid_api_key"
+    assert post(server, headers={"Authorization": "Bearer right-key-0000000000000000"}).status_code == 200
+
+
 def test_fault_swap_response_format(sandbox) -> None:
     client = client_for(sandbox(faults=["swap-response-format"]).base_url)
     as_b64 = client.images.generate(prompt="c", size="256x256", response_format="url").data[0]
