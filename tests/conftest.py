@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
+import subprocess
+import threading
 from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Callable, Iterator
 
 import httpcore  # noqa: F401  (see below)
@@ -43,6 +48,41 @@ def sandbox_server() -> Iterator[RunningSandbox]:
 def sandbox_url(sandbox_server: RunningSandbox) -> str:
     """The session sandbox's base URL, `http://127.0.0.1:PORT/v1`."""
     return sandbox_server.base_url
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A base URL on 127.0.0.1 where nothing listens (a port just freed), so connecting is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.fixture(scope="session")
+def self_signed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 whose certificate no client trusts: its base URL (needs `openssl`)."""
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = directory / "key.pem", directory / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
 
 
 DEMO_CHAIN = """\

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
+from imagecontract.checks import CHECKS
 from imagecontract.errors import CollectionError
 from imagecontract.rules import ENDPOINTS
 from imagecontract.schemas import default_schemas_dir
@@ -144,6 +145,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     data = document.data
     defaults = data.get("defaults", {})
     requests = tuple(_request(item, index, defaults) for index, item in enumerate(data["requests"]))
+    _check_values(document, shown)
     collection = Collection(
         name=data["name"],
         path=path,
@@ -248,6 +250,7 @@ _PATTERN_HINTS = {
     "\\.json$": "a .json file under schemas/",
     "^https?://": "an http(s):// base URL including /v1",
     "^[A-Za-z0-9][A-Za-z0-9_.-]*$": "letters, digits, _, . and - only",
+    "^[A-Za-z_][A-Za-z0-9_.-]*$": "a name of letters, digits, _, . and -, starting with a letter or _",
 }
 
 
@@ -280,6 +283,37 @@ def _kinds(expected: str | list[str]) -> str:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_values(document: YamlDocument, shown: str) -> None:
+    """What the schema leaves open: header text must be ASCII, and check names must name checks."""
+    data = document.data
+    places: list[list[str | int]] = [["defaults"], *(["requests", index] for index in range(len(data["requests"])))]
+    for place in places:
+        section = _section(data, place)
+        for name, value in (section.get("headers") or {}).items():
+            if not f"{name}{value}".isascii():
+                _fail(document, shown, [*place, "headers", name],
+                      f"{value!r} is not ASCII; HTTP headers carry ASCII only (put such text in the body, or percent-encode it)")
+        for key in ("checks", "skip_checks"):
+            for index, check in enumerate((section.get("expect") or {}).get(key) or []):
+                if check not in CHECKS:
+                    close = difflib.get_close_matches(check, list(CHECKS), n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    _fail(document, shown, [*place, "expect", key, index],
+                          f"unknown check {check!r}{hint}; known checks: {', '.join(CHECKS)}")
+
+
+def _section(data: Any, place: Sequence[str | int]) -> Any:
+    """The value at `place` (`["requests", 0]`) of a validated document, `{}` where a section is absent."""
+    for part in place:
+        data = data[part] if isinstance(part, int) else data.get(part) or {}
+    return data
+
+
+def _fail(document: YamlDocument, shown: str, place: list[str | int], message: str) -> None:
+    line = document.line_of(place)
+    raise CollectionError(f"{shown}:{line}" if line else shown, format_location(place), message)
 
 
 def _check_references(collection: Collection, document: YamlDocument, shown: str) -> None:

@@ -16,11 +16,13 @@ from typing import Any, Iterator
 
 import httpx
 
-from imagecontract.errors import TransportError
+from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
+from imagecontract.images import human_size
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
-"""Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target."""
+"""Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target.
+Read at each call (not bound as a default), so a test can lower it to exercise the cut cheaply."""
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 """The API's slowest documented answer is an edit at 15-17 s; gateways may queue."""
@@ -62,14 +64,16 @@ def text_only_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int = MAX_BODY_BYTES) -> ReceivedResponse:
+def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int | None = None) -> ReceivedResponse:
     """Send `sent` and read the whole answer; `elapsed` runs until the last byte."""
-    request = to_httpx(client, sent, timeout)
+    max_body = MAX_BODY_BYTES if max_body is None else max_body
+    request = _build(client, sent, timeout)
     started = time.perf_counter()
     try:
         response = client.send(request, stream=True)
         try:
             headers = {name.lower(): value for name, value in response.headers.items()}
+            _refuse_declared_size(headers, max_body, sent.url)
             if headers.get("content-type", "").startswith("text/event-stream"):
                 body, events = _read_events(response, started, max_body, sent.url)
             else:
@@ -87,13 +91,36 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
     )
 
 
+def _build(client: httpx.Client, sent: SentRequest, timeout: float | None) -> httpx.Request:
+    """The wire request, or why it cannot be put on the wire as one clear error (httpx's own would be
+    a traceback): a header that is not ASCII, or a URL httpx rejects (a non-numeric port, say)."""
+    for name, value in sent.headers.items():
+        if not str(value).isascii() or not str(name).isascii():
+            raise ImageContractError(
+                f"{sent.url}: header {name!r} is not ASCII ({str(value)[:40]!r}); HTTP headers carry ASCII only, "
+                f"so put such text in the body or percent-encode it"
+            )
+    try:
+        return to_httpx(client, sent, timeout)
+    except httpx.InvalidURL as exc:
+        raise TransportError(describe_transport_error(exc, sent.url)) from None
+
+
+def _refuse_declared_size(headers: dict[str, str], max_body: int, url: str) -> None:
+    """Fail before reading a body whose declared Content-Length is already over the cap."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_body:
+        raise TransportError(f"{url}: response body of {human_size(int(declared))} (its Content-Length) "
+                             f"exceeds the {human_size(max_body)} limit; not read")
+
+
 def _capped_chunks(response: httpx.Response, max_body: int, url: str) -> Iterator[bytes]:
     """The body's chunks, stopping with a clear error once `max_body` bytes have come."""
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_body:
-            raise TransportError(f"{url}: response body exceeds {max_body // (1024 * 1024)} MB; stopped reading")
+            raise TransportError(f"{url}: response body exceeds the {human_size(max_body)} limit; stopped reading")
         yield chunk
 
 
@@ -146,12 +173,14 @@ def parse_event(block: str, at: float) -> StreamEvent | None:
     return StreamEvent(event=name, data=data, at=at)
 
 
-def download(client: httpx.Client, url: str, *, max_body: int = MAX_BODY_BYTES) -> bytes:
+def download(client: httpx.Client, url: str, *, max_body: int | None = None) -> bytes:
     """GET an image handed out in `url` mode (no key: such URLs are pre-signed)."""
+    max_body = MAX_BODY_BYTES if max_body is None else max_body
     try:
         with client.stream("GET", url) as response:
+            _refuse_declared_size({name.lower(): value for name, value in response.headers.items()}, max_body, url)
             body = _read_body(response, max_body, url)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise TransportError(describe_transport_error(exc, url)) from None
     if response.status_code != 200:
         raise TransportError(f"{url}: image download answered HTTP {response.status_code}")
@@ -165,7 +194,7 @@ _CAUSES: tuple[tuple[type[BaseException], str], ...] = (
     (ConnectionRefusedError, "connection refused: nothing listens at that address"),
 )
 
-_KINDS: tuple[tuple[type[httpx.HTTPError], str], ...] = (
+_KINDS: tuple[tuple[type[Exception], str], ...] = (
     (httpx.ConnectTimeout, "timed out while connecting"),
     (httpx.ReadTimeout, "timed out waiting for the response (the target hangs or is slower than the timeout)"),
     (httpx.WriteTimeout, "timed out while sending the request"),
@@ -174,6 +203,7 @@ _KINDS: tuple[tuple[type[httpx.HTTPError], str], ...] = (
     (httpx.ConnectError, "could not connect"),
     (httpx.ReadError, "the connection failed while reading the response"),
     (httpx.UnsupportedProtocol, "unsupported URL scheme; use http:// or https://"),
+    (httpx.InvalidURL, "not a valid URL"),
 )
 
 

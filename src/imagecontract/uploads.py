@@ -17,6 +17,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from imagecontract.errors import FixtureError
 from imagecontract.exchange import FilePart
+from imagecontract.images import inspect_image
 from imagecontract.rules import parse_size
 
 IMAGE_FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
@@ -49,7 +50,17 @@ def _fixture(field: str, spec: Mapping[str, Any], base_dir: Path, where: str) ->
         ) from None
     except IsADirectoryError:
         raise FixtureError(f"{where}.fixture: {spec['fixture']!r} is a directory, expected a file") from None
+    except OSError as exc:
+        raise FixtureError(f"{where}.fixture: {spec['fixture']!r} cannot be read ({exc.strerror})") from None
     content_type = spec.get("content_type") or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if "content_type" not in spec and content_type.startswith("image/"):
+        try:
+            inspect_image(data)
+        except ValueError as exc:
+            raise FixtureError(
+                f"{where}.fixture: {spec['fixture']!r} is not a valid image ({exc}); "
+                f"to upload it anyway as an invalid image, give its content_type"
+            ) from None
     return FilePart(field, spec.get("filename", path.name), content_type, data)
 
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Hashable
 from typing import Any, Sequence
 
 import yaml
 
 from imagecontract.errors import CollectionError
+
+
+_NODE_KINDS = {dict: "mapping", list: "list"}
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -24,6 +28,11 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain value such as a name, got a {_NODE_KINDS.get(type(key), 'value')}",
+                key_node.start_mark,
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,

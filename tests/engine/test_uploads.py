@@ -47,7 +47,7 @@ def test_padding_makes_an_oversized_png() -> None:
 
 def test_fixture_and_saved_and_text(tmp_path: Path) -> None:
     (tmp_path / "cat.png").write_bytes(b"\x89PNG fake")
-    assert part({"fixture": "cat.png"}, tmp_path).data == b"\x89PNG fake"
+    assert part({"fixture": "cat.png", "content_type": "image/png"}, tmp_path).data == b"\x89PNG fake"
     assert part({"saved": "first"}, saved={"first": b"bytes"}).data == b"bytes"
     assert part({"text": "not an image"}).content_type == "text/plain"
 
@@ -56,6 +56,8 @@ def test_fixture_and_saved_and_text(tmp_path: Path) -> None:
     ("spec", "message"),
     [
         ({"fixture": "missing.png"}, "requests[0].form.files.image.fixture: file 'missing.png' not found"),
+        ({"fixture": "fake.png"}, "requests[0].form.files.image.fixture: 'fake.png' is not a valid image .*; "
+                                  "to upload it anyway as an invalid image, give its content_type"),
         ({"saved": "first"}, "image 'first' was not saved"),
         ({"png": "512x256", "square": True}, "square: true but 512x256 is not square"),
         ({"jpeg": "64x64", "alpha": True}, "jpeg has no alpha channel"),
@@ -64,6 +66,7 @@ def test_fixture_and_saved_and_text(tmp_path: Path) -> None:
     ],
 )
 def test_bad_specs(tmp_path: Path, spec: dict, message: str) -> None:
+    (tmp_path / "fake.png").write_bytes(b"\x89PNG fake")
     with pytest.raises(FixtureError, match=message.replace("[", r"\[").replace("]", r"\]")):
         part(spec, tmp_path)
 
