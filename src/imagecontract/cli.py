@@ -19,6 +19,8 @@ SUBCOMMANDS = (
     "imagecontract.sandbox.cli",
     "imagecontract.postman_cli",
     "imagecontract.matrix_cli",
+    "imagecontract.merge_cli",
+    "imagecontract.scan_cli",
 )
 
 

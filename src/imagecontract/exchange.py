@@ -99,6 +99,8 @@ class Exchange:
     secrets: tuple[str, ...] = ()
     downloads: dict[str, bytes] = field(default_factory=dict)
     latency_budget: float | None = None
+    first_event_budget: float | None = None
+    """Seconds a stream may take to its first event (`expect.latency.first_event`, scaled); None: unchecked."""
 
 
 @dataclass(frozen=True)

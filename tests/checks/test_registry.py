@@ -27,6 +27,7 @@ ALL_CHECKS = [
     "stream_events",
     "field_assertions",
     "latency_budget",
+    "first_event_latency",
 ]
 
 MakeExchange = Callable[..., Exchange]

@@ -42,6 +42,11 @@ def has_latency_budget(exchange: Exchange) -> bool:
     return exchange.latency_budget is not None
 
 
+def streamed_with_first_event_budget(exchange: Exchange) -> bool:
+    """The answer came as server-sent events and the request declares a first-event budget."""
+    return exchange.response.events is not None and exchange.first_event_budget is not None
+
+
 def model_rule(attribute: str) -> Predicate:
     """A JSON image answer from a known model whose rules set `attribute` (e.g. `usage`)."""
 
