@@ -1,4 +1,5 @@
-"""Benchmark (b): the whole shipped suite live against the sandbox, sequential vs pytest-xdist, against its lower bound.
+"""Benchmark (b): the whole shipped suite live against the sandbox, sequential vs pytest-xdist vs `--concurrency`
+(threads in one process), against its lower bound.
 
 The sandbox follows the seed latency profile times `--latency-scale`; with `--rate-limit R` it allows
 R images in any 60 s of its own clock, which runs `--speed` times real time, so its window is
@@ -22,7 +23,7 @@ includes; `span` is the sandbox's side of the run, from the first request it rec
 it delivered, so `span ratio` = span / LB is what the engine's scheduling costs. Numbers vary with load:
 the sandbox, pytest and its workers share the machine.
 
-    .venv/bin/python bench/live_concurrency.py [--latency-scale 0.05] [--rate-limit 5] [--speed 12] [--workers 2,4,8]
+    .venv/bin/python bench/live_concurrency.py [--latency-scale 0.05] [--rate-limit 5] [--speed 12] [--workers 2,4] [--threads 8]
 """
 
 from __future__ import annotations
@@ -31,29 +32,32 @@ import argparse
 import math
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from _common import KEY, REPO, PytestRun, fast_clock, read_summary, run_pytest, table
 
 from imagecontract.budget import WINDOW_ENV
 from imagecontract.collection import RequestSpec, load_collection
 from imagecontract.rules import RATE_LIMIT_WINDOW_SECONDS
-from imagecontract.sandbox import running_sandbox
+from imagecontract.sandbox import RunningSandbox, running_sandbox
 from imagecontract.sandbox.stats import Stats
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One row: how many xdist workers (0: no xdist) and whether the rate limit is on."""
+    """One row: how many xdist workers (0: no xdist) or in-process threads (`--concurrency`), and whether the rate limit is on."""
 
     workers: int
     limited: bool
+    threads: int = 0
 
     @property
     def name(self) -> str:
-        return ("sequential" if not self.workers else f"-n {self.workers}") + (" + rate limit" if self.limited else "")
+        way = f"-n {self.workers}" if self.workers else f"--concurrency {self.threads}" if self.threads else "sequential"
+        return way + (" + rate limit" if self.limited else "")
 
 
 @dataclass(frozen=True)
@@ -84,21 +88,47 @@ class TimedStats(Stats):
         return (self.last_image or 0.0) - (self.first_request or 0.0)
 
 
-def suite_run(options: argparse.Namespace, setting: Setting, reports: Path) -> tuple[PytestRun, dict[str, Any]]:
-    """The shipped suite live against a fresh sandbox; the run and the sandbox's counters (with `span`)."""
-    rate = options.rate_limit if setting.limited else None
+def suite_args(options: argparse.Namespace, setting: Setting, report: Path) -> list[str]:
+    """The live suite's arguments for one setting, the target aside."""
     args = ["collections", "-q", "--live", "--latency-scale", str(options.latency_scale * options.budget_headroom),
-            "--report", str(reports / "report.html")]
+            "--report", str(report)]
     if setting.workers:
         args += ["-n", str(setting.workers), "--dist", options.dist]
-    if rate:
-        args += ["--rate-limit", str(rate)]
-    env = {"OPENAI_API_KEY": KEY, WINDOW_ENV: str(window(options) + options.margin)}
+    if setting.threads:
+        args += ["--concurrency", str(setting.threads)]
+    if setting.limited:
+        args += ["--rate-limit", str(options.rate_limit)]
+    return args
+
+
+def suite_env(options: argparse.Namespace) -> dict[str, str]:
+    """The key, and the budget's window: the sandbox's plus the margin."""
+    return {"OPENAI_API_KEY": KEY, WINDOW_ENV: str(window(options) + options.margin)}
+
+
+@contextmanager
+def timed_sandbox(options: argparse.Namespace, limited: bool) -> Iterator[RunningSandbox]:
+    """A fresh sandbox on the fast clock, counting with TimedStats (see `counters`)."""
+    rate = options.rate_limit if limited else None
     with running_sandbox(api_key=KEY, latency_scale=options.latency_scale, rate_limit=rate,
                          clock=fast_clock(options.speed)) as server:
-        stats = server.state.stats = TimedStats()
-        run = run_pytest([*args, "--target", server.base_url], env=env).require(failures_allowed=True)
-        return run, {**server.stats(), "span": stats.span}
+        server.state.stats = TimedStats()
+        yield server
+
+
+def counters(server: RunningSandbox) -> dict[str, Any]:
+    """The counters of a sandbox from `timed_sandbox`, with its `span`."""
+    stats = server.state.stats
+    assert isinstance(stats, TimedStats)
+    return {**server.stats(), "span": stats.span}
+
+
+def suite_run(options: argparse.Namespace, setting: Setting, reports: Path) -> tuple[PytestRun, dict[str, Any]]:
+    """The shipped suite live against a fresh sandbox; the run and the sandbox's counters (with `span`)."""
+    with timed_sandbox(options, setting.limited) as server:
+        args = [*suite_args(options, setting, reports / "report.html"), "--target", server.base_url]
+        run = run_pytest(args, env=suite_env(options)).require(failures_allowed=True)
+        return run, counters(server)
 
 
 def window(options: argparse.Namespace) -> float:
@@ -128,22 +158,31 @@ def lower_bound(options: argparse.Namespace, calibration: Calibration, limited: 
     return max(calibration.longest_path, forced)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--latency-scale", type=float, default=0.05, help="sandbox latency: the seed profile times this")
-    parser.add_argument("--rate-limit", type=int, default=5, help="images per (sandbox) minute")
+def add_run_options(parser: argparse.ArgumentParser, latency_scale: float = 0.05, rate_limit: int = 5) -> None:
+    """The sandbox's and the suite's settings, shared with bench/shards.py."""
+    parser.add_argument("--latency-scale", type=float, default=latency_scale,
+                        help="sandbox latency: the seed profile times this")
+    parser.add_argument("--rate-limit", type=int, default=rate_limit, help="images per (sandbox) minute")
     parser.add_argument("--speed", type=float, default=12.0, help="sandbox clock speed: its 60 s window lasts 60/speed s")
     parser.add_argument("--margin", type=float, default=0.2, help="seconds added to the suite's budget window")
-    parser.add_argument("--workers", default="2,4,8", help="xdist worker counts to try, comma-separated")
     parser.add_argument("--dist", default="load", help="xdist --dist mode (load, loadfile, ...)")
     parser.add_argument("--budget-headroom", type=float, default=20.0,
                         help="the suite's --latency-scale is the sandbox's times this: CPU contention is not what is measured")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_run_options(parser)
+    parser.add_argument("--workers", default="2,4", help="xdist worker counts to try, comma-separated (empty: none)")
+    parser.add_argument("--threads", default="8", help="--concurrency values to try, comma-separated (empty: none)")
     parser.add_argument("--rate-only", action="store_true",
                         help="after the sequential calibration run, only the runs with the rate limit")
     options = parser.parse_args()
-    workers = [int(n) for n in options.workers.split(",")]
-    settings = [Setting(0, False), *(Setting(n, False) for n in workers if not options.rate_only),
-                Setting(0, True), *(Setting(n, True) for n in workers)]
+    workers = [int(n) for n in options.workers.split(",") if n]
+    threads = [int(n) for n in options.threads.split(",") if n]
+    concurrent = [Setting(n, False) for n in workers] + [Setting(0, False, n) for n in threads]
+    settings = [Setting(0, False), *([] if options.rate_only else concurrent),
+                Setting(0, True), *(Setting(s.workers, True, s.threads) for s in concurrent)]
     rows, calibration = [], None
     with tempfile.TemporaryDirectory() as temp:
         for setting in settings:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -349,6 +350,8 @@ class ImageBudget:
     max_images: int | None = None
     window: float = RATE_LIMIT_WINDOW_SECONDS
     _limiter: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """`--concurrency` threads share one handle: the limiter is made once."""
 
     def acquire(self, images: int) -> float:
         """Before sending a request for `images`: stop if the run was stopped, count them, wait for the rate.
@@ -388,12 +391,13 @@ class ImageBudget:
             raise BudgetStoreError(f"the budget store {display_url(self.store.url)} stopped answering: {exc}") from None
 
     def _rate_limiter(self) -> Any:
-        if self._limiter is None:
-            from pyrate_limiter import Duration, Limiter, Rate
+        with self._lock:
+            if self._limiter is None:
+                from pyrate_limiter import Duration, Limiter, Rate
 
-            rate = Rate(self.rate_limit, int(self.window * Duration.SECOND))
-            self._limiter = Limiter(self.store.rate_bucket([rate]))
-        return self._limiter
+                rate = Rate(self.rate_limit, int(self.window * Duration.SECOND))
+                self._limiter = Limiter(self.store.rate_bucket([rate]))
+            return self._limiter
 
 
 def stop_code(body: Any) -> str | None:

@@ -26,6 +26,7 @@ from imagecontract.http import new_client
 from imagecontract.report.hooks import install_report
 from imagecontract.latency import format_table, latency_stats
 from imagecontract.redact import redact_url
+from imagecontract.prefetch import Prefetcher, PrefetchStopped
 from imagecontract.rules import effective_model
 from imagecontract.schemas import SchemaStore
 from imagecontract.shard import ShardSpec, Unit, chain_groups, parse_shard, plan
@@ -40,9 +41,12 @@ TARGET = pytest.StashKey["Target | None"]()
 SHARD = pytest.StashKey["ShardSpec | None"]()
 SHARD_PLAN = pytest.StashKey[list[list[str]]]()
 """Every shard's node ids, as this process planned them (for the summary, so merging can tell what is missing)."""
+SHARD_PLAN_OUTPUT = "imagecontract_shard_plan"
+"""The key of the shard plan in an xdist worker's `workeroutput`."""
 ESTIMATED = pytest.StashKey[bool]()
 CHAIN_SCOPES = pytest.StashKey[dict[str, str]]()
 """Under xdist: node id of each chained test -> its chain's first node id, so one worker runs the chain."""
+PREFETCHER = pytest.StashKey["Prefetcher[str, RequestResult]"]()
 FRESH_STORE = pytest.StashKey[Path]()
 """The SQLite budget file of a run nobody else can join, removed when the run ends."""
 
@@ -76,6 +80,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--budget-url", default=None, metavar="URL",
                     help="where the run's rate and image budget is counted: redis://HOST:PORT/DB shared by every machine "
                          "of the run (default: a SQLite file under .imagecontract/, shared by this machine's workers)")
+    group.addoption("--concurrency", type=int, default=None, metavar="N",
+                    help="with --live: keep N requests in flight from this one process (chains in order), reported in order")
     group.addoption("--shard", default=None, metavar="K/N",
                     help="run only part K of N deterministic, balanced parts of the selected tests (chains stay together)")
     install_report(group, pluginmanager)
@@ -107,6 +113,7 @@ def pytest_configure(config: pytest.Config) -> None:
         record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}",
     )
     try:
+        _check_concurrency(option)
         config.stash[SHARD] = parse_shard(option.shard) if option.shard else None
         if config.stash[SETTINGS].sends_traffic:
             config.stash[SETTINGS].image_budget = _open_budget(config, rootdir, target)
@@ -120,6 +127,36 @@ def pytest_configure(config: pytest.Config) -> None:
                        ("generations", "POST /images/generations"), ("edits", "POST /images/edits"),
                        ("variations", "POST /images/variations")):
         config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def _check_concurrency(option: Any) -> None:
+    """`--concurrency` sends from threads: only live (vcrpy patches httpx process-wide, one cassette at a time)."""
+    if option.concurrency is None:
+        return
+    if option.concurrency < 1:
+        raise ImageContractError(f"--concurrency {option.concurrency}: expected a number of requests in flight, 1 or more")
+    if not option.live:
+        raise ImageContractError("--concurrency needs --live: cassettes are recorded and replayed one at a time "
+                                 "(vcrpy patches httpx for the whole process); use -n N (pytest-xdist) to record concurrently")
+    if getattr(option, "numprocesses", None):
+        raise ImageContractError("--concurrency and -n both run requests concurrently: choose one")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """`--concurrency N`: start every request that will run on N threads now; each test then waits for its own."""
+    config = session.config
+    workers = config.option.concurrency
+    if not workers or config.option.collectonly or hasattr(config, "workerinput"):
+        return
+    named = config.stash.get(TARGET, None)
+    items = [item for item in session.items if isinstance(item, RequestItem)
+             and not (named and named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()]))]
+    by_id = {item.nodeid: item for item in items}
+    units = [Unit(item.nodeid, str(item.path), item.spec) for item in items]
+    _client(config)
+    config.stash[PREFETCHER] = Prefetcher(lambda nodeid: by_id[nodeid].execute(),
+                                          [[unit.nodeid for unit in group] for group in chain_groups(units)], workers)
 
 
 def _open_budget(config: pytest.Config, rootdir: Path, target: str) -> image_budget.ImageBudget:
@@ -165,6 +202,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items if isinstance(item, RequestItem)
     ]
     config.stash[SHARD_PLAN] = plan(units, shard.total)
+    if hasattr(config, "workeroutput"):
+        config.workeroutput[SHARD_PLAN_OUTPUT] = config.stash[SHARD_PLAN]
     kept = set(config.stash[SHARD_PLAN][shard.index - 1])
     others_first = shard.index == 1
     selected = [item for item in items if item.nodeid in kept or (others_first and not isinstance(item, RequestItem))]
@@ -179,6 +218,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):
         _guard_cost(session.config, [(item.collection_file.collection, item.spec)
                                      for item in session.items if isinstance(item, RequestItem)])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any) -> None:
+    """Under xdist the controller collects nothing: it takes the shard plan from a worker, for the summary."""
+    planned = getattr(node, "workeroutput", {}).get(SHARD_PLAN_OUTPUT)
+    if planned is not None:
+        node.config.stash.setdefault(SHARD_PLAN, planned)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -326,16 +373,14 @@ class RequestItem(pytest.Item):
         settings = self.config.stash[SETTINGS]
         if "live_only" in self.spec.tags and not settings.live:
             pytest.skip("live_only: runs only with --live")
-        parent = self.collection_file
-        client = _client(self.config)
+        prefetched = self.config.stash.get(PREFETCHER, None)
         try:
-            blocked = run_dependencies(settings, client, parent.collection, self.spec, parent.state)
-            if blocked:
-                pytest.skip(blocked)
-            result = run_request(settings, client, parent.collection, self.spec, parent.state)
+            result = prefetched.result(self.nodeid) if prefetched and self.nodeid in prefetched else self.execute()
         except image_budget.RunStopped as exc:
             self.session.shouldstop = f"imagecontract: {exc}"
-            pytest.skip(f"not sent: the run was stopped by another process: {exc}")
+            pytest.skip(f"not sent: the run was stopped: {exc}")
+        except PrefetchStopped as exc:
+            pytest.skip(f"not sent: {exc}")
         self.stash[RESULT] = result
         self.config.stash[RESULTS].append(result)
         if result.retries:
@@ -345,8 +390,22 @@ class RequestItem(pytest.Item):
             self.session.shouldstop = f"imagecontract: {result.stop_run}"
             if settings.image_budget is not None:
                 settings.image_budget.stop(result.stop_run)
+            if prefetched is not None:
+                prefetched.stop()
         if not result.passed:
             raise ContractFailure(result)
+
+    def execute(self) -> RequestResult:
+        """Send this request (after the producers of images it uploads, when -k left them out) and check it.
+
+        Called by `runtest`, or ahead of it on a thread of the `--concurrency` prefetcher; touches no pytest state.
+        """
+        settings, parent = self.config.stash[SETTINGS], self.collection_file
+        client = _client(self.config)
+        blocked = run_dependencies(settings, client, parent.collection, self.spec, parent.state)
+        if blocked:
+            pytest.skip(blocked)
+        return run_request(settings, client, parent.collection, self.spec, parent.state)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, (ContractFailure, ImageContractError)):
@@ -365,6 +424,12 @@ def _client(config: pytest.Config) -> Any:
     if _CLIENT not in config.stash:
         config.stash[_CLIENT] = new_client()
     return config.stash[_CLIENT]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    prefetched = session.config.stash.get(PREFETCHER, None)
+    if prefetched is not None:
+        prefetched.close()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

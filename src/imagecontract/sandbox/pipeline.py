@@ -69,6 +69,11 @@ def _reason(status: int) -> str:
 async def answer(sandbox: Sandbox, request: Request, endpoint: str) -> Response:
     """The full response to `POST /v1/images/{endpoint}`."""
     sandbox.stats.request(endpoint)
+    with sandbox.stats.answering():
+        return await _answer(sandbox, request, endpoint)
+
+
+async def _answer(sandbox: Sandbox, request: Request, endpoint: str) -> Response:
     intercepted = sandbox.faults.intercept()
     if intercepted is not None:
         return intercepted

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from imagecontract.rules import ENDPOINTS
 
@@ -19,6 +20,8 @@ class Stats:
             "images_generated": 0,
             "rate_limited": 0,
             "downloads": 0,
+            "in_flight": 0,
+            "max_in_flight": 0,
             "by_endpoint": {endpoint: {"requests": 0, "images": 0, "errors": 0} for endpoint in ENDPOINTS},
         }
 
@@ -33,6 +36,18 @@ class Stats:
 
     def download(self) -> None:
         self._add(None, "downloads", None, 1)
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count a request as in flight while it is answered, so a client's concurrency shows in `max_in_flight`."""
+        with self._lock:
+            self._counts["in_flight"] += 1
+            self._counts["max_in_flight"] = max(self._counts["max_in_flight"], self._counts["in_flight"])
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._counts["in_flight"] -= 1
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
