@@ -39,6 +39,7 @@ from vcr.request import Request
 from vcr.util import read_body
 
 from imagecontract.cassette_storage import EVENTS, LATENCY, CassetteStorage, display_path
+from imagecontract.http import parse_event
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
 from imagecontract.matching import MATCHERS, closest_difference, request_differences
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
@@ -131,6 +132,19 @@ class CassetteSession:
         if not replayed:
             response[LATENCY] = round(measured, 6)
         return float(response.get(LATENCY, measured))
+
+    def event_times(self) -> list[float] | None:
+        """When each event of the last stream arrived from the target (seconds after the request), or None.
+
+        A recording's are timed at the transport, since vcrpy hands the body over only once it is whole; a
+        replay's are the recorded ones, whatever the pace: first-event budgets hold in both.
+        """
+        if self._cassette.last is None:
+            return None
+        response, _ = self._cassette.last
+        if not response.get(EVENTS):
+            return None
+        return [at for at, block in response[EVENTS] if parse_event(block.decode("utf-8", "replace"), at) is not None]
 
     @property
     def replayed(self) -> bool:

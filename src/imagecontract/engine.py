@@ -7,6 +7,7 @@ test item and turns the `RequestResult` into a pass, a failure or a skip.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,6 +268,9 @@ def _exchange(
         image_budget.pause_for_retry(wait)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)
+        times = session.event_times()
+        if times is not None and response.events is not None and len(times) == len(response.events):
+            response.events = [dataclasses.replace(event, at=at) for event, at in zip(response.events, times)]
     downloads: dict[str, bytes] = {}
     body = response.json_or_none()
     if 200 <= response.status < 300 and isinstance(body, dict):

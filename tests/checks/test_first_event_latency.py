@@ -79,3 +79,22 @@ def test_live_against_a_slow_sandbox_stream(
     if not passes:
         result.stdout.fnmatch_lines(["*[[]first_event_latency[]]*first event after * s, first-event budget 0.10 s*"])
         assert "[latency_budget]" not in result.stdout.str()
+
+
+def test_an_instant_replay_is_judged_by_the_recorded_first_event(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, sandbox: Any
+) -> None:
+    """Replayed at once, the events arrive at about 0 s; the check must still see when they came when recorded.
+
+    The recording itself must see the transport's times too: vcrpy hands the body over only once it is whole."""
+    server = sandbox(latency_scale=0.1)
+    (pytester.path / "collections").mkdir()
+    collection = pytester.path / "collections" / "first.yaml"
+    collection.write_text(STREAM.format(first_event=8))
+    monkeypatch.setenv("OPENAI_API_KEY", "ic-test-key-0123456789")
+    common = ("--target", server.base_url, "--latency-scale", "0.1", "--no-report", "-p", "no:cacheprovider")
+    pytester.runpytest(*common, "--record-mode", "once").assert_outcomes(passed=1)
+    collection.write_text(STREAM.format(first_event=2))
+    replayed = pytester.runpytest(*common, "--replay-pace", "instant")
+    replayed.assert_outcomes(failed=1)
+    replayed.stdout.fnmatch_lines(["*[[]first_event_latency[]]*first event after 0.[3-7]* s, first-event budget 0.20 s*"])
