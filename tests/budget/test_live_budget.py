@@ -103,3 +103,24 @@ def test_billing_hard_limit_stops_the_run_with_one_message(sandbox: Any, project
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*billing_hard_limit_reached: no further request can succeed, stopping the run*"])
     assert server.stats()["requests"] == 1
+
+
+def test_under_xdist_the_controller_states_the_estimate_and_refuses_over_max_images(sandbox: Any, project: Any) -> None:
+    server = sandbox()
+    result = project(generations(3, n=2)).runpytest_subprocess(
+        "-n", "2", "-p", "no:cacheprovider", "--target", server.base_url, "--live", "--max-images", "5")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["*imagecontract: this run may generate up to 6 images (live)*"])
+    assert "this run may generate 6 images, more than --max-images 5; nothing was sent" in result.stdout.str() + result.stderr.str()
+    assert server.stats()["requests"] == 0
+
+
+def test_under_xdist_a_billing_stop_reaches_every_worker(sandbox: Any, project: Any) -> None:
+    server = sandbox(faults=["billing-hard-limit"], latency_scale=0.2)
+    result = project(generations(10)).runpytest_subprocess("-n", "2", "-p", "no:cacheprovider", "--target",
+                                                           server.base_url, "--live", "-rs")
+    outcomes = result.parseoutcomes()
+    assert 1 <= outcomes.get("failed", 0) <= 2, result.stdout.str()
+    assert outcomes.get("passed", 0) == 0
+    assert server.stats()["requests"] <= 4
+    result.stdout.fnmatch_lines(["*billing_hard_limit_reached: no further request can succeed, stopping the run*"])

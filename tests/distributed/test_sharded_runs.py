@@ -152,6 +152,10 @@ def test_three_shards_share_one_rate_through_redis_and_equal_the_unsharded_run(
     assert sharded == verdicts(unsharded)
     assert stats["images_generated"] == unlimited.stats()["images_generated"]
 
+    for shard in shards:
+        run = shard.summary()["run"]
+        assert (run["shard"]["index"], run["shard"]["total"], len(run["collected"])) == (shard.index, SHARDS, len(unsharded["tests"]))
+    assert main(["merge", *[str(shard.report.parent) for shard in shards[:2]], "-o", str(project / "reports" / "partial")]) == 1
     assert main(["merge", *[str(shard.report.parent) for shard in shards], "-o", str(project / "reports" / "merged")]) == 0
     merged = json.loads((project / "reports" / "merged" / "summary.json").read_text())
     assert list(verdicts(merged).items()) == list(verdicts(unsharded).items())

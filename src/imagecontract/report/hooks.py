@@ -29,6 +29,9 @@ COLLECTIONS_DIR = "collections"
 INDEX = pytest.StashKey[int]()
 """An item's place among every collected item, before any deselection (`-k`, `-m`, `--shard`)."""
 
+WORKER_COLLECTION = "imagecontract_collection"
+"""The key of a worker's collected and selected tests in its xdist `workeroutput`."""
+
 _COLUMNS = (("endpoint", "Endpoint"), ("model", "Model"), ("latency", "Latency"))
 
 
@@ -167,6 +170,15 @@ class ReportPlugin:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.selected = [item.stash[INDEX] for item in session.items if INDEX in item.stash]
+        if hasattr(session.config, "workeroutput"):
+            session.config.workeroutput[WORKER_COLLECTION] = {"collected": self.collected, "selected": self.selected}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any) -> None:
+        """Under xdist the controller collects nothing: it takes what the tests were from a worker's output."""
+        collection = getattr(node, "workeroutput", {}).get(WORKER_COLLECTION)
+        if collection and not self.collected:
+            self.collected, self.selected = list(collection["collected"]), list(collection["selected"])
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
