@@ -28,9 +28,18 @@ DEFAULT_TIMEOUT_SECONDS = 120.0
 """The API's slowest documented answer is an edit at 15-17 s; gateways may queue."""
 
 
+KEEPALIVE_EXPIRY_SECONDS = 2.0
+"""How long the client reuses an idle connection. uvicorn-based gateways (LiteLLM, the sandbox) close idle
+connections after 5 s, httpx's own default: a request sent on one just as the server closes it is reset
+(ECONNRESET), so the client lets go well before."""
+
+
 def new_client(*, verify: bool | str = True) -> httpx.Client:
     """The one client a run shares: building one costs ~30 ms of SSL setup."""
-    return httpx.Client(timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), verify=verify, follow_redirects=False)
+    return httpx.Client(
+        timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), verify=verify, follow_redirects=False,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS),
+    )
 
 
 def to_httpx(client: httpx.Client, sent: SentRequest, timeout: float | None) -> httpx.Request:

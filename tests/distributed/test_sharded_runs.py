@@ -99,8 +99,8 @@ class Shard:
         return json.loads((self.report.parent / "summary.json").read_text(encoding="utf-8"))
 
 
-def start_shards(project: Path, target: str, *args: str) -> list[Shard]:
-    """SHARDS pytest processes of the live suite, each itself with `-n 2`, started at once."""
+def start_shards(project: Path, target: str, *args: str, workers: int = 2) -> list[Shard]:
+    """SHARDS pytest processes of the live suite, each itself with `-n workers` (none for 0), started at once."""
     env = {**os.environ, "OPENAI_API_KEY": KEY, budget.WINDOW_ENV: str(BUDGET_WINDOW)}
     env.pop("PYTEST_XDIST_TESTRUNUID", None)
     shards = []
@@ -108,7 +108,8 @@ def start_shards(project: Path, target: str, *args: str) -> list[Shard]:
         out = project / "reports" / f"shard-{index}"
         out.mkdir(parents=True)
         log = out / "pytest.log"
-        command = [sys.executable, "-m", "pytest", "collections", "-n", "2", "-p", "no:cacheprovider", "--target", target,
+        command = [sys.executable, "-m", "pytest", "collections", *(["-n", str(workers)] if workers else []),
+                   "-p", "no:cacheprovider", "--target", target,
                    "--shard", f"{index}/{SHARDS}", "--report", str(out / "report.html"), *args]
         process = subprocess.Popen(command, cwd=project, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
         shards.append(Shard(index, process, log, out / "report.html"))
@@ -179,7 +180,7 @@ def test_max_images_is_one_cap_for_all_three_shards(project: Path, sandbox: Any,
     cap = max(per_shard)
     assert sum(per_shard) > cap
     shards = start_shards(project, server.base_url, "--live", "--max-images", str(cap), "--budget-url", redis_server.url,
-                          "--run-id", "capped")
+                          "--run-id", "capped", workers=0)
     logs = [shard.wait(timeout=240) for shard in shards]
     assert server.stats()["images_generated"] <= cap
     assert any(f"--max-images {cap} reached" in log for log in logs), "\n".join(log[-1500:] for log in logs)
@@ -193,7 +194,7 @@ def test_redis_stopped_mid_run_stops_every_shard_and_keeps_what_was_recorded(
     before = {path: path.read_bytes() for path in cassettes.rglob("*") if path.is_file()}
     server = sandbox(api_key=KEY, latency_scale=0.05)
     shards = start_shards(project, server.base_url, "--record-mode", "all", "--budget-url", redis_server.url,
-                          "--run-id", "store-stops")
+                          "--run-id", "store-stops", workers=0)
     deadline = time.monotonic() + 60
     while server.stats()["requests"] < 6 and time.monotonic() < deadline:
         time.sleep(0.05)
