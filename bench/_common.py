@@ -1,17 +1,22 @@
-"""Helpers shared by the bench scripts: a pytest subprocess with its wall time and peak RSS, a fast clock, tables."""
+"""Helpers shared by the bench scripts: pytest subprocesses (wall time, peak RSS), a fast clock, redis-server, tables."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import resource
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "ic-bench-key-0123456789"
@@ -47,19 +52,70 @@ class PytestRun:
 
 
 def run_pytest(args: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path = REPO) -> PytestRun:
-    """`python -m pytest ARGS` in a fresh process; the output goes to a file so waiting never blocks on a pipe."""
+    """`python -m pytest ARGS` in a fresh process."""
+    return run_pytests([args], env, cwd)[0]
+
+
+def run_pytests(
+    commands: Sequence[Sequence[str]], env: Mapping[str, str] | None = None, cwd: Path = REPO
+) -> list[PytestRun]:
+    """One `python -m pytest ARGS` process per command, all spawned at once, each waited for in its own thread.
+
+    Every wall time counts from spawning the first process, so the largest is the wall time of them all.
+    The output goes to files so waiting never blocks on a pipe.
+    """
     environ = {name: value for name, value in os.environ.items() if name not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     environ.update(env or {})
-    with tempfile.TemporaryFile("w+") as output:
+    with ExitStack() as stack:
+        outputs = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in commands]
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=cwd,
-                                   env=environ, stdout=output, stderr=subprocess.STDOUT, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        output.seek(0)
-        text = output.read()
-    return PytestRun(wall=wall, peak_rss_mb=usage.ru_maxrss / 1024, returncode=process.returncode, output=text)
+        processes = [subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=cwd,
+                                      env=environ, stdout=output, stderr=subprocess.STDOUT, text=True)
+                     for args, output in zip(commands, outputs)]
+
+        def wait(process: subprocess.Popen[str]) -> tuple[float, int, resource.struct_rusage]:
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return time.perf_counter() - started, process.returncode, usage
+
+        with ThreadPoolExecutor(len(processes)) as pool:
+            ended = list(pool.map(wait, processes))
+        runs = []
+        for (wall, returncode, usage), output in zip(ended, outputs):
+            output.seek(0)
+            runs.append(PytestRun(wall, usage.ru_maxrss / 1024, returncode, output.read()))
+    return runs
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def redis_server(directory: Path) -> Iterator[str]:
+    """Debian's redis-server on a free 127.0.0.1 port, no persistence (as tests/services.py starts it); yields its URL."""
+    program = shutil.which("redis-server")
+    if program is None:
+        raise SystemExit("needs Debian's redis-server (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    process = subprocess.Popen([program, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+                                "--dir", str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not _listening(port):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(f"redis-server did not start on 127.0.0.1:{port}")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def fast_clock(speed: float) -> Callable[[], float]:

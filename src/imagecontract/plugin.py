@@ -29,7 +29,9 @@ from imagecontract.redact import redact_url
 from imagecontract.prefetch import Prefetcher, PrefetchStopped
 from imagecontract.rules import effective_model
 from imagecontract.schemas import SchemaStore
-from imagecontract.shard import ShardSpec, Unit, chain_groups, parse_shard, plan
+from imagecontract.shard import (
+    ShardSpec, Unit, chain_groups, estimated_seconds, parse_shard, plan, rate_limited_seconds,
+)
 from imagecontract.targets import Target, resolve_target
 from imagecontract.templating import layered, parse_assignments
 from imagecontract.xdist_chains import chain_scheduler
@@ -201,7 +203,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         Unit(item.nodeid, str(item.path), item.spec, settings.cassette_path(item.collection_file.collection, item.spec))
         for item in items if isinstance(item, RequestItem)
     ]
-    config.stash[SHARD_PLAN] = plan(units, shard.total)
+    rate = config.option.rate_limit
+    weigh = rate_limited_seconds(rate, image_budget.window_seconds(os.environ)) if rate else estimated_seconds
+    config.stash[SHARD_PLAN] = plan(units, shard.total, weigh)
     if hasattr(config, "workeroutput"):
         config.workeroutput[SHARD_PLAN_OUTPUT] = config.stash[SHARD_PLAN]
     kept = set(config.stash[SHARD_PLAN][shard.index - 1])

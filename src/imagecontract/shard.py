@@ -3,8 +3,9 @@
 Plain code with no pytest in it. Requests are first joined into groups that must
 run together (a request that uploads an image or uses a value saved by an earlier
 request stays with it), each group is weighed by the latencies recorded in its
-cassettes (else the endpoint's default budget), and the groups are dealt out
-longest first to the lightest shard. Every shard computes the same plan from the
+cassettes (else the endpoint's default budget; under `--rate-limit`, at least the
+time the rate gives its images), and the groups are dealt out longest first to
+the lightest shard. Every shard computes the same plan from the
 same selection, so the N shards together run every test exactly once.
 
 pytest-split balances by a durations file and splits individual tests; it cannot
@@ -20,6 +21,7 @@ from typing import Callable, Sequence
 
 import yaml
 
+from imagecontract.budget import request_images
 from imagecontract.budgets import default_budget
 from imagecontract.cassette_storage import LATENCY
 from imagecontract.collection import RequestSpec
@@ -110,6 +112,17 @@ def estimated_seconds(unit: Unit) -> float:
         return recorded
     size = (unit.spec.json or {}).get("size") if isinstance(unit.spec.json, dict) else None
     return default_budget(unit.spec.endpoint, str(size) if size else None) * max(1, unit.spec.repeat)
+
+
+def rate_limited_seconds(images_per_minute: int, window: float) -> Callable[[Unit], float]:
+    """Under `--rate-limit`, a unit takes at least the window's share of its images: where the rate binds,
+    images are what a shard spends its time on, not latency."""
+
+    def weigh(unit: Unit) -> float:
+        images = request_images(unit.spec, {})
+        return max(estimated_seconds(unit), images * window / images_per_minute)
+
+    return weigh
 
 
 def plan(units: Sequence[Unit], total: int, weigh: Callable[[Unit], float] = estimated_seconds) -> list[list[str]]:

@@ -102,3 +102,16 @@ def test_weights_come_from_cassettes_else_the_default_budget(tmp_path: Path) -> 
     damaged = tmp_path / "damaged.yaml"
     damaged.write_text("interactions: [{response: {}}]")
     assert recorded_seconds(damaged) is None
+
+
+def test_under_a_rate_limit_images_weigh_so_each_shard_gets_a_fair_share_of_them() -> None:
+    from imagecontract.budget import request_images
+    from imagecontract.shard import rate_limited_seconds
+
+    units = shipped_units()
+    images = {unit.nodeid: request_images(unit.spec, {}) for unit in units}
+    per_shard = [sum(images[nodeid] for nodeid in shard) for shard in plan(units, 3, rate_limited_seconds(8, 5.0))]
+    heaviest_group = max(sum(images[unit.nodeid] for unit in group) for group in chain_groups(units))
+    assert max(per_shard) - min(per_shard) <= heaviest_group
+    by_latency = [sum(images[nodeid] for nodeid in shard) for shard in plan(units, 3)]
+    assert max(per_shard) - min(per_shard) < max(by_latency) - min(by_latency)
