@@ -13,7 +13,7 @@ The defaults keep the rate binding for every S: LB = 4 x 5 s + L_min (8 images p
 is longer than even one shard's sequential traffic (the calibration run's span, about 15 s at latency
 scale 0.02), so more shards cannot shorten the span; what the rows compare is what sharing one budget costs.
 
-    .venv/bin/python bench/shards.py [--shards 1,2,3] [-n N] [--latency-scale 0.02] [--rate-limit 8] [--speed 12]
+    .venv/bin/python bench/shards.py [--shards 1,2,3] [-n N | --threads N] [--latency-scale 0.02] [--rate-limit 8] [--speed 12]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def sharded_run(
     options: argparse.Namespace, shards: int, budget_url: str, reports: Path
 ) -> tuple[list[PytestRun], dict[str, Any]]:
     """`shards` processes of the live suite, spawned at once against a fresh rate-limited sandbox; runs and counters."""
-    setting = Setting(options.workers, limited=True)
+    setting = Setting(options.workers, limited=True, threads=options.threads)
     run_id = f"bench-shards-{shards}-{uuid.uuid4().hex[:8]}"
     with timed_sandbox(options, limited=True) as server:
         commands = [[*suite_args(options, setting, reports / f"shard-{index}" / "report.html"),
@@ -50,6 +50,7 @@ def main() -> None:
     add_run_options(parser, latency_scale=0.02, rate_limit=8)
     parser.add_argument("--shards", default="1,2,3", help="shard counts to run, comma-separated")
     parser.add_argument("-n", "--workers", type=int, default=0, help="xdist workers in each shard (default: no xdist)")
+    parser.add_argument("--threads", type=int, default=0, help="--concurrency N in each shard (default: none)")
     options = parser.parse_args()
     rows, rate_limited = [], 0
     with tempfile.TemporaryDirectory() as temp, redis_server(Path(temp)) as budget_url:
@@ -70,7 +71,8 @@ def main() -> None:
                          sum(run.outcomes.get("failed", 0) for run in runs), f"{os.getloadavg()[0]:.1f}"])
             print(f"{shards} shard(s): {wall:.1f} s", flush=True)
     print(f"\nlatency scale {options.latency_scale}, rate {options.rate_limit} images per {window(options):g} s "
-          f"(budget window +{options.margin:g} s), {f'-n {options.workers}' if options.workers else 'no xdist'} per shard; "
+          f"(budget window +{options.margin:g} s), {f'-n {options.workers}' if options.workers else 'no xdist'}"
+          f"{f', --concurrency {options.threads}' if options.threads else ''} per shard; "
           f"calibration span {calibration_stats['span']:.1f} s; I = {calibration.images} images, "
           f"C = {calibration.longest_path:.2f} s, L_min = {calibration.fastest_image_request:.2f} s\n")
     print(table(["shards", "wall s", "per shard s", "span s", "lower bound s", "wall ratio", "span ratio",
