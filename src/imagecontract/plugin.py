@@ -151,9 +151,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     workers = config.option.concurrency
     if not workers or config.option.collectonly or hasattr(config, "workerinput"):
         return
-    named = config.stash.get(TARGET, None)
-    items = [item for item in session.items if isinstance(item, RequestItem)
-             and not (named and named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()]))]
+    items = [item for item in session.items if isinstance(item, RequestItem) and not declared_unsupported(item)]
     by_id = {item.nodeid: item for item in items}
     units = [Unit(item.nodeid, str(item.path), item.spec) for item in items]
     _client(config)
@@ -183,13 +181,18 @@ def _open_budget(config: pytest.Config, rootdir: Path, target: str) -> image_bud
     )
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip a request needing a capability the named target declares unsupported."""
+def declared_unsupported(item: pytest.Item) -> str | None:
+    """Why the named target skips this request (a capability it declares unsupported), or None."""
     named = item.config.stash.get(TARGET, None)
-    if named is not None and isinstance(item, RequestItem):
-        reason = named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()])
-        if reason:
-            pytest.skip(reason)
+    if named is None or not isinstance(item, RequestItem):
+        return None
+    return named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = declared_unsupported(item)
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.hookimpl(trylast=True)
