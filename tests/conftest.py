@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 import threading
@@ -14,6 +13,7 @@ import httpcore  # noqa: F401  (see below)
 import pytest
 
 from imagecontract.sandbox import RunningSandbox, running_sandbox
+from services import free_port
 
 pytest_plugins = ["pytester"]
 
@@ -53,10 +53,7 @@ def sandbox_url(sandbox_server: RunningSandbox) -> str:
 @pytest.fixture
 def refused_url() -> str:
     """A base URL on 127.0.0.1 where nothing listens (a port just freed), so connecting is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"
 
 
 @pytest.fixture(scope="session")
