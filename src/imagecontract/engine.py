@@ -160,6 +160,8 @@ def run_request(
         code = image_budget.stop_code(result.exchanges[-1].response.json_or_none())
         if code and int(expect.get("status", 200)) != result.exchanges[-1].response.status:
             result.stop_run = f"the target answered {code}: no further request can succeed, stopping the run"
+    if result.stop_run and settings.image_budget is not None:
+        settings.image_budget.stop(result.stop_run)
     if not result.passed:
         state.failed.add(spec.name)
     return result

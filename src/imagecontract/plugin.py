@@ -395,8 +395,6 @@ class RequestItem(pytest.Item):
             self.user_properties.append(("retries", list(result.retries)))
         if result.stop_run:
             self.session.shouldstop = f"imagecontract: {result.stop_run}"
-            if settings.image_budget is not None:
-                settings.image_budget.stop(result.stop_run)
             if prefetched is not None:
                 prefetched.stop()
         if not result.passed:
