@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar
+from typing import Any, Callable, Mapping, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from imagecontract.errors import ImageContractError
@@ -116,11 +116,6 @@ def expected_images(body: Any, expected_status: Any) -> int:
     except (TypeError, ValueError):
         expects_error = False
     return 0 if expects_error else images_of(body)
-
-
-def estimate(requests: Iterable[tuple[Any, int]]) -> int:
-    """The most images a run may generate: sum of `n` x `repeat` over `(body, repeat)` pairs."""
-    return sum(images_of(body) * max(1, int(repeat)) for body, repeat in requests)
 
 
 def request_images(spec: Any, variables: Mapping[str, Any]) -> int:
@@ -378,9 +373,6 @@ class ImageBudget:
             self.store.stop(reason)
         except BudgetStoreError:
             pass
-
-    def spent(self) -> int:
-        return self.store.spent()
 
     def _try(self, limiter: Any, weight: int) -> bool:
         import redis

@@ -142,8 +142,3 @@ def plan(units: Sequence[Unit], total: int, weigh: Callable[[Unit], float] = est
         shards[lightest].extend(unit.nodeid for unit in group)
     return [sorted(ids, key=order.__getitem__) for ids in shards]
 
-
-def select(units: Sequence[Unit], shard: ShardSpec) -> set[str]:
-    """The node ids shard `shard` runs."""
-    return set(plan(units, shard.total)[shard.index - 1])
-

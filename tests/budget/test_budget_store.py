@@ -24,7 +24,8 @@ def test_images_of_counts_n_default_one() -> None:
 
 
 def test_estimate_is_n_times_repeat() -> None:
-    assert budget.estimate([({"n": 2}, 3), ({}, 1), ({"n": 4}, 1)]) == 11
+    specs = [SimpleNamespace(json=body, form=None, repeat=repeat, expect={}) for body, repeat in (({"n": 2}, 3), ({}, 1), ({"n": 4}, 1))]
+    assert sum(budget.request_images(spec, {}) for spec in specs) == 11
 
 
 def test_request_images_resolves_a_placeholder() -> None:
