@@ -39,7 +39,7 @@ from vcr.request import Request
 from vcr.util import read_body
 
 from imagecontract.cassette_storage import EVENTS, LATENCY, CassetteStorage, display_path
-from imagecontract.http import parse_event
+from imagecontract.http import is_event
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
 from imagecontract.matching import MATCHERS, closest_difference, request_differences
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
@@ -144,7 +144,7 @@ class CassetteSession:
         response, _ = self._cassette.last
         if not response.get(EVENTS):
             return None
-        return [at for at, block in response[EVENTS] if parse_event(block.decode("utf-8", "replace"), at) is not None]
+        return [at for at, block in response[EVENTS] if is_event(block.decode("utf-8", "replace"))]
 
     @property
     def replayed(self) -> bool:

@@ -158,8 +158,8 @@ def _parsed(block: bytes, started: float) -> list[StreamEvent]:
     return [] if event is None else [event]
 
 
-def parse_event(block: str, at: float) -> StreamEvent | None:
-    """One SSE block -> event name and JSON data (text when not JSON); None for comments only."""
+def _fields(block: str) -> tuple[str | None, list[str]]:
+    """An SSE block's `event:` name and `data:` lines; comments and other fields are dropped."""
     name: str | None = None
     data_lines: list[str] = []
     for line in block.split("\n"):
@@ -171,6 +171,18 @@ def parse_event(block: str, at: float) -> StreamEvent | None:
             name = value
         elif key == "data":
             data_lines.append(value)
+    return name, data_lines
+
+
+def is_event(block: str) -> bool:
+    """Whether `parse_event` makes an event of this block, without parsing its data (a partial image is megabytes)."""
+    name, data_lines = _fields(block)
+    return name is not None or bool(data_lines)
+
+
+def parse_event(block: str, at: float) -> StreamEvent | None:
+    """One SSE block -> event name and JSON data (text when not JSON); None for comments only."""
+    name, data_lines = _fields(block)
     if name is None and not data_lines:
         return None
     text = "\n".join(data_lines)
