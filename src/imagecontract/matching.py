@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -170,7 +171,7 @@ def _same_json_scalar(recorded: Any, now: Any) -> bool:
     if isinstance(recorded, bool) or isinstance(now, bool):
         return recorded is now
     if isinstance(recorded, (int, float)) and isinstance(now, (int, float)):
-        return recorded == now
+        return recorded == now or (math.isnan(recorded) and math.isnan(now))
     return type(recorded) is type(now) and recorded == now
 
 
