@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator
 import httpcore  # noqa: F401  (see below)
 import pytest
 
+from imagecontract.rules import SEED_ERA
 from imagecontract.sandbox import RunningSandbox, running_sandbox
 from services import free_port
 
@@ -22,16 +23,31 @@ pytest_plugins = ["pytester"]
 # httpx no longer maps to its own; importing it here keeps one copy for the whole session.
 
 
+SEED_ERA_DAY = SEED_ERA.isoformat()
+"""The machinery tests (cassettes, reports, budgets, shards, merges...) were written with the seed-era requests
+(dall-e-2 url mode, variations): unless a test says otherwise, its sandbox serves the API as of this day and its
+runs judge targets as of it (IMAGECONTRACT_AS_OF, the default of --as-of). Tests of today's API say so:
+`sandbox(as_of=None)`, `today_sandbox_url`, `--as-of today`."""
+
+
+@pytest.fixture(autouse=True)
+def seed_era_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs started by a test judge their target as of the seed era unless the test passes --as-of."""
+    monkeypatch.setenv("IMAGECONTRACT_AS_OF", SEED_ERA_DAY)
+
+
 @pytest.fixture
 def sandbox() -> Iterator[Callable[..., RunningSandbox]]:
     """A factory: `srv = sandbox(faults=["error-500=2"], rate_limit=5)`; every server stops at teardown.
 
-    Latency defaults to 0 so tests answer at once; pass `latency_scale=` to slow one down.
+    Latency defaults to 0 so tests answer at once; pass `latency_scale=` to slow one down. The API is the seed
+    era's unless `as_of=` is given (None: today).
     """
     with ExitStack() as stack:
 
         def start(**overrides: Any) -> RunningSandbox:
             overrides.setdefault("latency_scale", 0.0)
+            overrides.setdefault("as_of", SEED_ERA)
             return stack.enter_context(running_sandbox(**overrides))
 
         yield start
@@ -39,15 +55,27 @@ def sandbox() -> Iterator[Callable[..., RunningSandbox]]:
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[RunningSandbox]:
-    """One sandbox for the whole session: no latency, no faults, no rate limit, any key."""
-    with running_sandbox(latency_scale=0.0) as server:
+    """One seed-era sandbox for the whole session: no latency, no faults, no rate limit, any key."""
+    with running_sandbox(latency_scale=0.0, as_of=SEED_ERA) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def sandbox_url(sandbox_server: RunningSandbox) -> str:
-    """The session sandbox's base URL, `http://127.0.0.1:PORT/v1`."""
+    """The session seed-era sandbox's base URL, `http://127.0.0.1:PORT/v1`."""
     return sandbox_server.base_url
+
+
+@pytest.fixture(scope="session")
+def today_sandbox() -> Iterator[RunningSandbox]:
+    """One sandbox serving today's API for the whole session: no latency, no faults, no rate limit, any key."""
+    with running_sandbox(latency_scale=0.0) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def today_sandbox_url(today_sandbox: RunningSandbox) -> str:
+    return today_sandbox.base_url
 
 
 @pytest.fixture

@@ -13,8 +13,14 @@ from imagecontract.sandbox import RunningSandbox
 
 @pytest.fixture(scope="session")
 def client(sandbox_url: str) -> openai.OpenAI:
-    """An SDK client for the session sandbox (no retries, so failures surface at once)."""
+    """An SDK client for the seed-era session sandbox (no retries, so failures surface at once)."""
     return client_for(sandbox_url)
+
+
+@pytest.fixture(scope="session")
+def today_client(today_sandbox_url: str) -> openai.OpenAI:
+    """An SDK client for the session sandbox serving today's API."""
+    return client_for(today_sandbox_url)
 
 
 @pytest.fixture

@@ -22,9 +22,16 @@ def serve_command(*args: str) -> list[str]:
     return [sys.executable, "-m", main, "serve", *args]
 
 
-def test_serve_answers_and_exits_on_sigint() -> None:
+TODAY_BODY = {"model": "gpt-image-1.5", "prompt": "cat", "n": 2, "size": "1024x1024", "quality": "low"}
+SEED_ERA_BODY = {"prompt": "cat", "n": 2, "size": "256x256"}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "body"), [((), TODAY_BODY), (("--as-of", "2025-06-01"), SEED_ERA_BODY)], ids=["today", "seed-era"]
+)
+def test_serve_answers_and_exits_on_sigint(as_of: tuple[str, ...], body: dict) -> None:
     process = subprocess.Popen(
-        serve_command("--port", "0", "--latency-scale", "0", "--api-key", KEY, "--fault", "clamp-n=1"),
+        serve_command("--port", "0", "--latency-scale", "0", "--api-key", KEY, "--fault", "clamp-n=1", *as_of),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -34,13 +41,14 @@ def test_serve_answers_and_exits_on_sigint() -> None:
         line = process.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:\d+/v1", line)
         assert match, line
+        assert "as of " in line and (not as_of or as_of[1] in line), line
         base_url = match.group(0)
         deadline = time.monotonic() + 60
         while True:
             try:
                 response = httpx.post(
                     f"{base_url}/images/generations",
-                    json={"prompt": "cat", "n": 2, "size": "256x256"},
+                    json=body,
                     headers={"Authorization": f"Bearer {KEY}"},
                 )
                 break
@@ -64,8 +72,8 @@ def test_list_faults_prints_the_table() -> None:
     assert listed == list(FAULTS)
 
 
-@pytest.mark.parametrize("fault", ["bogus", "drop-field"])
-def test_bad_fault_is_a_clear_error(fault: str) -> None:
-    result = subprocess.run(serve_command("--port", "0", "--fault", fault), capture_output=True, text=True)
+@pytest.mark.parametrize("args", [("--fault", "bogus"), ("--fault", "drop-field"), ("--as-of", "2025-13-01")])
+def test_bad_argument_is_a_clear_error(args: tuple[str, ...]) -> None:
+    result = subprocess.run(serve_command("--port", "0", *args), capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.startswith("imagecontract: error:") and "Traceback" not in result.stderr

@@ -71,10 +71,10 @@ def test_image_list_defaults_to_gpt_image_and_counts_every_input(client: openai.
     assert (image.format, image.size) == ("PNG", (1024, 1024))
 
 
-def test_gpt_image_edit_with_mask_and_webp_output(client: openai.OpenAI) -> None:
+def test_gpt_image_edit_with_mask_and_webp_output(today_client: openai.OpenAI) -> None:
     image = make_png(size=(1024, 1536), colour=(10, 200, 10))
     mask = make_png(size=(1024, 1536), hole=(100, 100, 500, 700))
-    result = client.images.edit(
+    result = today_client.images.edit(
         model="gpt-image-1.5",
         image=[("in.png", image, "image/png")],
         mask=("mask.png", mask, "image/png"),

@@ -73,7 +73,6 @@ CASES: dict[str, tuple[Call, str, str | None]] = {
     "style on dall-e-2": (generate(style="vivid"), "unknown_parameter", "style"),
     "background on dall-e-3": (generate(model="dall-e-3", background="opaque"), "unknown_parameter", "background"),
     "transparent jpeg": (generate(background="transparent", output_format="jpeg"), "transparent_format", "background"),
-    "partial_images": (generate(stream=True, partial_images=4), "above_maximum", "partial_images"),
     "compression": (generate(model="gpt-image-1", output_compression=101), "above_maximum", "output_compression"),
     "edit jpeg to dall-e-2": (edit(image=JPEG), "image_not_png", None),
     "variation not square": (vary(image=png_file(size=(256, 128))), "image_not_png", None),
@@ -97,9 +96,72 @@ CASES: dict[str, tuple[Call, str, str | None]] = {
 }
 
 
+GPT_2 = "gpt-image-2"
+GPT_2_5 = "gpt-image-2.5-flare"
+TODAY_CASES: dict[str, tuple[Call, str, str | None]] = {
+    "size not divisible by 16": (generate(model=GPT_2, size="1000x1000"), "size_constraint", "size"),
+    "aspect 4:1": (generate(model=GPT_2, size="1600x400"), "size_constraint", "size"),
+    "over the max edge": (generate(model=GPT_2, size="4000x2000"), "size_constraint", "size"),
+    "over the max pixels": (generate(model=GPT_2, size="2880x2896"), "size_constraint", "size"),
+    "arbitrary size on gpt-image-1.5": (generate(model="gpt-image-1.5", size="1536x864"), "invalid_value", "size"),
+    "svg with n=2": (generate(model=GPT_2_5, output_format="svg", n=2), "format_n", "n"),
+    "svg streaming": (generate(model=GPT_2_5, output_format="svg", stream=True), "format_refuses", "stream"),
+    "svg compression": (generate(model=GPT_2_5, output_format="svg", output_compression=50), "format_refuses", "output_compression"),
+    "svg effort": (generate(model=GPT_2_5, output_format="svg", svg={"model": "m", "reasoning": {"effort": "huge"}}),
+                   "invalid_value", "svg.reasoning.effort"),
+    "frame_count 17": (generate(model=GPT_2_5, output_format="gif", frame_count=17), "above_maximum", "frame_count"),
+    "frame_count 1": (generate(model=GPT_2_5, output_format="gif", frame_count=1), "below_minimum", "frame_count"),
+    "frame_count without gif": (generate(model=GPT_2_5, frame_count=4), "format_only", "frame_count"),
+    "gif partial images": (generate(model=GPT_2_5, output_format="gif", partial_images=1), "format_refuses", "partial_images"),
+    "gif on gpt-image-2": (generate(model=GPT_2, output_format="gif"), "invalid_value", "output_format"),
+    "xhigh on gpt-image-1.5": (generate(model="gpt-image-1.5", quality="xhigh"), "invalid_value", "quality"),
+    "max on gpt-image-2": (generate(model=GPT_2, quality="max"), "invalid_value", "quality"),
+    "complexity value": (generate(model=GPT_2, complexity="extreme"), "invalid_value", "complexity"),
+    "input_fidelity on gpt-image-2": (edit(model=GPT_2, image=png_file(), input_fidelity="low"), "unsupported_parameter", "input_fidelity"),
+    "input_fidelity high on mini": (edit(model="gpt-image-1-mini", image=png_file(), input_fidelity="high"), "invalid_value", "input_fidelity"),
+    "markup with mask": (edit(model=GPT_2_5, image=png_file(), mask=png_file(hole=(0, 0, 9, 9)),
+                              markup=png_file(hole=(0, 0, 9, 9))), "format_refuses", "markup"),
+    "markup on gpt-image-2": (edit(model=GPT_2, image=png_file(), markup=png_file(hole=(0, 0, 9, 9))), "unsupported_parameter", "markup"),
+    "partial_images": (generate(model="gpt-image-1.5", stream=True, partial_images=4), "above_maximum", "partial_images"),
+    "no model on generations": (generate(), "model_required", "model"),
+    "style on a gpt model": (generate(model="gpt-image-1.5", style="vivid"), "unknown_parameter", "style"),
+}
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_validation_failures_raise_bad_request_with_the_envelope(client: openai.OpenAI, case: str) -> None:
-    call, name, param = CASES[case]
+    assert_refused(client, *CASES[case])
+
+
+@pytest.mark.parametrize("case", TODAY_CASES)
+def test_todays_validation_failures_raise_bad_request_with_the_envelope(today_client: openai.OpenAI, case: str) -> None:
+    assert_refused(today_client, *TODAY_CASES[case])
+
+
+RETIRED_CASES: dict[str, tuple[Call, str, str]] = {
+    "dall-e-2": (generate(model="dall-e-2"), "model_retired", "dall-e-2"),
+    "dall-e-3": (generate(model="dall-e-3"), "model_retired", "dall-e-3"),
+    "gpt-image-1": (generate(model="gpt-image-1"), "model_retired", "gpt-image-1"),
+    "gpt-image-1 edit": (edit(model="gpt-image-1", image=png_file()), "model_retired", "gpt-image-1"),
+    "variations": (vary(image=png_file()), "endpoint_retired", "/v1/images/variations"),
+}
+
+
+@pytest.mark.parametrize("case", RETIRED_CASES)
+def test_retired_models_and_endpoints_answer_a_404_envelope_naming_them(today_client: openai.OpenAI, case: str) -> None:
+    call, name, named = RETIRED_CASES[case]
+    with pytest.raises(openai.NotFoundError) as caught:
+        call(today_client)
+    body = caught.value.body
+    assert isinstance(body, dict) and set(body) == {"message", "type", "param", "code"}
+    assert body["code"] == ERRORS[name].code and named in body["message"] and "retired on 2026-" in body["message"]
+
+
+def test_models_not_yet_released_are_unknown(client: openai.OpenAI) -> None:
+    assert_refused(client, generate(model="gpt-image-2"), "unknown_model", "model")
+
+
+def assert_refused(client: openai.OpenAI, call: Call, name: str, param: str | None) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         call(client)
     spec = ERRORS[name]
@@ -148,7 +210,7 @@ RAW_CASES: dict[str, tuple[str, dict[str, Any], str, str | None]] = {
     "broken multipart": ("edits", {"content": b"--b\r\nnonsense", "headers": {"content-type": "multipart/form-data"}}, "invalid_multipart", None),
     "n as string in json": ("generations", {"json": {"prompt": "c", "n": "2"}}, "invalid_type", "n"),
     "n not a number in form": ("variations", {"files": {"image": ("a.png", make_png())}, "data": {"n": "two"}}, "invalid_type", "n"),
-    "stream not a boolean in form": ("edits", {"files": {"image": ("a.png", make_png())}, "data": {"prompt": "c", "stream": "yes"}}, "invalid_type", "stream"),
+    "stream on the seed era": ("generations", {"json": {"prompt": "c", "stream": True}}, "unknown_parameter", "stream"),
     "unknown json field": ("generations", {"json": {"prompt": "c", "colour": "red"}}, "unknown_parameter", "colour"),
     "prompt on variations": ("variations", {"files": {"image": ("a.png", make_png())}, "data": {"prompt": "c"}}, "unknown_parameter", "prompt"),
 }

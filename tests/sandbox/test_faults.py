@@ -100,8 +100,8 @@ def test_fault_drop_field(sandbox, field: str, request_json: dict[str, Any], whe
 
 
 def test_fault_drop_field_applies_to_stream_events(sandbox) -> None:
-    server = sandbox(faults=["drop-field=usage"])
-    response = post(server, json={"prompt": "c", "stream": True})
+    server = sandbox(faults=["drop-field=usage"], as_of=None)
+    response = post(server, json={"model": "gpt-image-1.5", "prompt": "c", "stream": True})
     assert '"usage"' not in response.text and "image_generation.completed" in response.text
 
 
@@ -195,7 +195,8 @@ def test_fault_wrong_format(sandbox) -> None:
     client = client_for(sandbox(faults=["wrong-format"]).base_url)
     png_asked = client.images.generate(prompt="c", size="256x256")
     assert fetched(png_asked.data[0].url).format == "JPEG"
-    jpeg_asked = client.images.generate(model="gpt-image-1", prompt="c", output_format="jpeg")
+    today = client_for(sandbox(faults=["wrong-format"], as_of=None).base_url)
+    jpeg_asked = today.images.generate(model="gpt-image-1.5", prompt="c", output_format="jpeg")
     assert b64_image(jpeg_asked.data[0].b64_json).format == "PNG" and jpeg_asked.output_format == "jpeg"
 
 
@@ -260,7 +261,8 @@ def test_fault_variations_ignore_input(sandbox) -> None:
 
 
 def test_fault_stream_as_json(sandbox) -> None:
-    response = post(sandbox(faults=["stream-as-json"]), json={"prompt": "c", "stream": True, "partial_images": 2})
+    body = {"model": "gpt-image-1.5", "prompt": "c", "stream": True, "partial_images": 2}
+    response = post(sandbox(faults=["stream-as-json"], as_of=None), json=body)
     assert response.headers["content-type"] == "application/json"
     assert len(response.json()["data"]) == 1
 

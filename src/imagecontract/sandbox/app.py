@@ -9,9 +9,10 @@ from starlette.routing import Route
 
 from imagecontract.rules import ENDPOINTS
 from imagecontract.sandbox.config import SandboxConfig
+from imagecontract.sandbox import files
 from imagecontract.sandbox.faults import parse_faults
 from imagecontract.sandbox.messages import IMAGE_EXPIRED, IMAGE_NOT_FOUND, ApiError
-from imagecontract.sandbox.pipeline import Sandbox, answer, error_response
+from imagecontract.sandbox.pipeline import Sandbox, answer, authenticate, error_response
 from imagecontract.sandbox.ratelimit import RateLimiter
 from imagecontract.sandbox.stats import Stats
 from imagecontract.sandbox.store import URL_PREFIX, ImageExpired, ImageStore
@@ -28,6 +29,7 @@ def create_app(config: SandboxConfig) -> Starlette:
         stats=Stats(),
         store=ImageStore(clock=config.clock),
         limiter=RateLimiter(config.rate_limit, config.clock) if config.rate_limit else None,
+        files=files.FileStore(clock=config.clock),
     )
 
     def endpoint_route(endpoint: str) -> Route:
@@ -49,6 +51,19 @@ def create_app(config: SandboxConfig) -> Starlette:
         sandbox.stats.download()
         return Response(data, media_type=content_type)
 
+    async def file_route(request: Request) -> Response:
+        """`POST /v1/files` and `GET /v1/files/{id}`: the minimal Files API JSON edits use."""
+        sandbox.stats.request(None)
+        try:
+            authenticate(sandbox, request)
+            if request.method == "POST":
+                stored = await files.upload(sandbox.files, request)
+            else:
+                stored = sandbox.files.get(request.path_params["file_id"], "file_id")
+        except ApiError as error:
+            return error_response(sandbox, None, error)
+        return JSONResponse(stored.describe())
+
     async def unknown(request: Request) -> Response:
         sandbox.stats.request(None)
         return error_response(sandbox, None, ApiError("not_found", method=request.method, path=request.url.path))
@@ -56,6 +71,8 @@ def create_app(config: SandboxConfig) -> Starlette:
     routes = [
         *(endpoint_route(endpoint) for endpoint in ENDPOINTS),
         Route(STATS_PATH, stats, methods=["GET"]),
+        Route("/v1/files", file_route, methods=["POST"]),
+        Route("/v1/files/{file_id}", file_route, methods=["GET"]),
         Route(URL_PREFIX + "{name}", image_file, methods=["GET"]),
         Route("/v1/{path:path}", unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]

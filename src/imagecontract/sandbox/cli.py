@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from typing import Sequence
 
 from imagecontract.errors import ImageContractError
@@ -37,8 +38,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME[=ARG]",
         help="inject a fault (repeatable); see --list-faults",
     )
+    parser.add_argument(
+        "--as-of",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="serve the API as it was on this day (default: today); 2025-06-01 is the seed era of the legacy collections",
+    )
     parser.add_argument("--list-faults", action="store_true", help="print the available faults and exit")
     parser.set_defaults(func=serve)
+
+
+def _day(text: str | None) -> date | None:
+    """`--as-of` as a day; a bad one is one line naming the option."""
+    from imagecontract.rules import parse_day
+
+    if text is None:
+        return None
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise ImageContractError(f"--as-of {exc}") from None
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -49,11 +68,13 @@ def serve(args: argparse.Namespace) -> int:
     if args.list_faults:
         print(describe())
         return 0
+    as_of = _day(args.as_of)
     config = SandboxConfig(
         api_key=args.api_key,
         latency_scale=args.latency_scale,
         rate_limit=args.rate_limit,
         faults=tuple(args.fault),
+        as_of=as_of,
     )
     server = make_server(config, log_level="info")
     try:
@@ -61,7 +82,8 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ImageContractError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     host, port = sock.getsockname()[:2]
-    print(f"imagecontract sandbox serving http://{host}:{port}/v1 (Ctrl-C to stop)", flush=True)
+    print(f"imagecontract sandbox serving http://{host}:{port}/v1 as of {config.day.isoformat()} (Ctrl-C to stop)",
+          flush=True)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -144,7 +144,7 @@ def _resize(request: ImageRequest, size: str) -> ImageRequest:
 
 
 SWAPPED_RESPONSE_FORMAT = {"url": "b64_json", "b64_json": "url"}
-WRONG_ENCODING = {"png": "jpeg", "jpeg": "png", "webp": "png"}
+WRONG_ENCODING = {"png": "jpeg", "jpeg": "png", "webp": "png", "gif": "png", "svg": "png"}
 
 
 def _adjust(adjust: Adjust) -> Callable[[str], Effect]:

@@ -13,12 +13,15 @@ import random
 from hashlib import sha256
 from io import BytesIO
 from typing import Any, Callable, Mapping
+from xml.sax.saxutils import escape
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 from imagecontract.sandbox.validation import ImageRequest
 
-CONTENT_TYPES: Mapping[str, str] = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+CONTENT_TYPES: Mapping[str, str] = {
+    "png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "gif": "image/gif", "svg": "image/svg+xml",
+}
 DEFAULT_LOSSY_QUALITY = 90
 SHAPES = ("rectangle", "ellipse", "triangle")
 LABEL_CHARS = 48
@@ -32,6 +35,8 @@ def digest(request: ImageRequest, salt: str) -> bytes:
         request.endpoint, request.model.name, request.prompt, request.size, list(request.pixels),
         request.quality, request.style, request.background, request.encoding, request.output_compression, salt,
     ]
+    if request.encoding == "gif":
+        material += [request.frame_count, request.frame_duration_ms]
     hasher = sha256(json.dumps(material).encode())
     for upload in request.images:
         hasher.update(sha256(upload.data).digest())
@@ -58,10 +63,61 @@ def render(request: ImageRequest) -> list[bytes]:
 
 def encode(image: Image.Image, request: ImageRequest) -> bytes:
     """The file bytes in the request's encoding; output_compression sets lossy quality."""
+    if request.encoding in DOCUMENT_ENCODERS:
+        return DOCUMENT_ENCODERS[request.encoding](image, request)
     fmt, prepare, options = ENCODERS[request.encoding]
     buffer = BytesIO()
     prepare(image).save(buffer, fmt, **options(request.output_compression))
     return buffer.getvalue()
+
+
+def _gif(image: Image.Image, request: ImageRequest) -> bytes:
+    """An animated GIF of `frame_count` frames, `frame_duration_ms` each: a marker moves across the picture,
+    so every frame differs (an encoder would merge equal ones)."""
+    width, height = image.size
+    radius = max(2, min(width, height) // 12)
+    frames = []
+    for index in range(request.frame_count):
+        frame = image.convert("RGB")
+        x = radius + (width - 2 * radius) * index // max(1, request.frame_count - 1)
+        ImageDraw.Draw(frame).ellipse((x - radius, height // 2 - radius, x + radius, height // 2 + radius),
+                                      fill=(255 - 40 * (index % 4), 255, 40 * (index % 5)))
+        frames.append(frame)
+    buffer = BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=request.frame_duration_ms,
+                   loop=0, disposal=1, optimize=False)
+    return buffer.getvalue()
+
+
+SVG_CELLS = 16
+"""An SVG answer draws the picture as a grid of this many flat cells per side, then the prompt as text."""
+
+
+def _svg(image: Image.Image, request: ImageRequest) -> bytes:
+    """A real SVG document of the asked size: the picture as flat vector cells (transparent ones left out)
+    and a line of the prompt as text."""
+    width, height = image.size
+    cells = image.convert("RGBA").resize((SVG_CELLS, SVG_CELLS), Image.Resampling.BOX)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}">']
+    for row in range(SVG_CELLS):
+        for column in range(SVG_CELLS):
+            red, green, blue, alpha = cells.getpixel((column, row))
+            if alpha == 0:
+                continue
+            x0, y0 = width * column // SVG_CELLS, height * row // SVG_CELLS
+            x1, y1 = width * (column + 1) // SVG_CELLS, height * (row + 1) // SVG_CELLS
+            opacity = "" if alpha == 255 else f' fill-opacity="{alpha / 255:.2f}"'
+            parts.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
+                         f'fill="#{red:02x}{green:02x}{blue:02x}"{opacity}/>')
+    label = escape(request.prompt[:LABEL_CHARS])
+    parts.append(f'<text x="{width // 10}" y="{height - height // 20}" font-size="{max(10, height // 32)}">{label}</text>')
+    parts.append("</svg>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(parts) + "\n").encode()
+
+
+DOCUMENT_ENCODERS: Mapping[str, Callable[[Image.Image, ImageRequest], bytes]] = {"gif": _gif, "svg": _svg}
+"""Encodings that need more than Pillow's `save` of one picture: animation, vectors."""
 
 
 def preview(image: Image.Image, step: int, total: int) -> Image.Image:

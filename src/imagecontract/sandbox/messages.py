@@ -70,6 +70,9 @@ ERRORS: Mapping[str, ErrorSpec] = {
     "missing_prompt": ErrorSpec(
         400, _INVALID, "Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter"
     ),
+    "missing_parameter": ErrorSpec(
+        400, _INVALID, "Missing required parameter: '{param}'.", param="{param}", code="missing_required_parameter"
+    ),
     "invalid_type": ErrorSpec(
         400,
         _INVALID,
@@ -116,6 +119,90 @@ ERRORS: Mapping[str, ErrorSpec] = {
         "Invalid model {model} for /v1/images/{endpoint}. Supported models: {supported}.",
         param="model",
         code="invalid_value",
+    ),
+    # Dated and constrained requests: the sandbox's own wording (no source quotes the real API's message).
+    "model_required": ErrorSpec(
+        400,
+        _INVALID,
+        "Missing required parameter: 'model'. Specify an image model explicitly ({hint}).",
+        param="model",
+        code="missing_required_parameter",
+    ),
+    "model_retired": ErrorSpec(
+        404,
+        _INVALID,
+        "The model '{model}' was retired on {retired} and is no longer served; use {replacement}.",
+        param="model",
+        code="model_not_found",
+    ),
+    "endpoint_retired": ErrorSpec(
+        404,
+        _INVALID,
+        "The endpoint /v1/images/{endpoint} was retired on {retired} and is no longer served; use {replacement}.",
+        code="endpoint_retired",
+    ),
+    "json_edit_model": ErrorSpec(
+        400,
+        _INVALID,
+        "JSON edits support GPT image models only; {model} edits need multipart/form-data.",
+        param="model",
+        code="invalid_value",
+    ),
+    "unsupported_parameter": ErrorSpec(
+        400,
+        _INVALID,
+        "Unsupported parameter: '{param}' is not supported with model {model}.",
+        param="{param}",
+        code="unsupported_parameter",
+    ),
+    "size_constraint": ErrorSpec(
+        400,
+        _INVALID,
+        "Invalid size '{size}' for {model}: {why}.",
+        param="size",
+        code="invalid_value",
+    ),
+    "format_only": ErrorSpec(
+        400,
+        _INVALID,
+        "'{param}' is only supported with output_format={fmt}.",
+        param="{param}",
+        code="unsupported_parameter",
+    ),
+    "format_refuses": ErrorSpec(
+        400,
+        _INVALID,
+        "output_format={fmt} does not support {what}.",
+        param="{param}",
+        code="unsupported_parameter",
+    ),
+    "format_n": ErrorSpec(
+        400,
+        _INVALID,
+        "output_format={fmt} requires n <= {maximum}, but got {value}.",
+        param="n",
+        code="invalid_value",
+    ),
+    "invalid_reference": ErrorSpec(
+        400,
+        _INVALID,
+        "Invalid '{param}': {detail}.",
+        param="{param}",
+        code="invalid_value",
+    ),
+    "file_not_found": ErrorSpec(
+        404,
+        _INVALID,
+        "No such File object: {file_id}",
+        param="{param}",
+        code="file_not_found",
+    ),
+    "file_too_large": ErrorSpec(
+        400,
+        _INVALID,
+        "File is too large: {size} bytes, at most {maximum} bytes.",
+        param="file",
+        code="file_too_large",
     ),
     "transparent_format": ErrorSpec(
         400,

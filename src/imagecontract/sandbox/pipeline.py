@@ -19,6 +19,7 @@ from imagecontract.redact import mask_key
 from imagecontract.sandbox import bodies, imaging, streaming, validation
 from imagecontract.sandbox.config import SandboxConfig
 from imagecontract.sandbox.faults import FaultSet
+from imagecontract.sandbox.files import FileStore
 from imagecontract.sandbox.messages import ERROR_PAGE, ApiError, ErrorReply
 from imagecontract.sandbox.ratelimit import RateLimiter
 from imagecontract.sandbox.stats import Stats
@@ -35,6 +36,7 @@ class Sandbox:
     stats: Stats
     store: ImageStore
     limiter: RateLimiter | None
+    files: FileStore
 
 
 def _basic_password(credentials: str) -> str:
@@ -80,9 +82,11 @@ async def _answer(sandbox: Sandbox, request: Request, endpoint: str) -> Response
     if sandbox.faults.hang:
         await asyncio.sleep(sandbox.faults.hang)
     try:
-        _authenticate(sandbox, request)
+        authenticate(sandbox, request)
         sandbox.faults.gate(endpoint)
-        image_request = await validation.parse(request, endpoint)
+        api = rules.api_on(sandbox.config.day)
+        _served(api, endpoint)
+        image_request = await validation.parse(request, endpoint, api, sandbox.files)
         headers = sandbox.limiter.take(image_request.n) if sandbox.limiter else {}
         image_request = sandbox.faults.adjust(image_request)
         delay = _latency(sandbox, image_request)
@@ -99,7 +103,14 @@ def error_response(sandbox: Sandbox, endpoint: str | None, error: ApiError) -> R
     return ERROR_RENDERERS[reply.media](reply)
 
 
-def _authenticate(sandbox: Sandbox, request: Request) -> None:
+def _served(api: rules.ApiView, endpoint: str) -> None:
+    """A retired endpoint answers an error naming it (and its replacement) before its body is read."""
+    if api.endpoint_status(endpoint) == "retired":
+        lifecycle = rules.ENDPOINT_LIFECYCLES[endpoint]
+        raise ApiError("endpoint_retired", endpoint=endpoint, retired=lifecycle.retired, replacement=lifecycle.replacement)
+
+
+def authenticate(sandbox: Sandbox, request: Request) -> None:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     extract = AUTH_SCHEMES.get(scheme.lower())
     key = extract(credentials) if extract else ""

@@ -23,21 +23,26 @@ async def events(
     shape: Callable[[dict[str, Any]], dict[str, Any]],
     delivered: Callable[[int], None],
 ) -> AsyncIterator[str]:
-    """For each image, `partial_images` previews then the final; the latency is spread between them.
+    """For each image, `partial_images` previews then its completed event; the latency is spread between them.
 
-    `shape` lets faults rewrite each event's data; `delivered(1)` is called once a final image is out.
+    `partial_image_index` counts on across the images of an `n > 1` stream (0, 1, 2, ...), so every partial of
+    the stream has its own index, as the `stream_events` check expects. `shape` lets faults rewrite each event's
+    data; `delivered(1)` is called once a final image is out.
     """
     prefix = EVENT_PREFIX[request.endpoint]
     pause = delay / (request.n * (request.partial_images + 1))
+    partial_index = 0
     for index in range(request.n):
         final = await asyncio.to_thread(imaging.picture, request, index)
         for step in range(request.partial_images):
             await asyncio.sleep(pause)
             partial = imaging.preview(final, step, request.partial_images)
-            data = await _event(f"{prefix}.partial_image", request, partial, clock, partial_image_index=step)
+            data = await _event(f"{prefix}.partial_image", request, partial, clock, partial_image_index=partial_index)
+            partial_index += 1
             yield _sse(shape(data))
         await asyncio.sleep(pause)
-        data = await _event(f"{prefix}.completed", request, final, clock, usage=bodies.usage(request, 1))
+        data = await _event(f"{prefix}.completed", request, final, clock, usage=bodies.usage(request, 1),
+                            **bodies.identity(request))
         yield _sse(shape(data))
         delivered(1)
 

@@ -1,13 +1,14 @@
 """An HTTP request to an Images endpoint -> a validated `ImageRequest`, or an `ApiError`.
 
-Every limit comes from `imagecontract.rules`; every message from `messages`.
+Every limit comes from `imagecontract.rules` as of the sandbox's day; every message from `messages`.
 `build` is pure (fields and file bytes in), so it is testable without HTTP.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from io import BytesIO
 from typing import Any, Mapping
 
@@ -17,7 +18,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from imagecontract import rules
-from imagecontract.rules import ModelRules
+from imagecontract.rules import ApiView, ModelRules
+from imagecontract.sandbox import references
+from imagecontract.sandbox.files import FileStore
 from imagecontract.sandbox.messages import ApiError, quoted_list
 
 
@@ -56,9 +59,18 @@ class ImageRequest:
     partial_images: int
     images: tuple[Upload, ...] = ()
     mask: Upload | None = None
+    frame_count: int = rules.GIF_DEFAULT_FRAMES
+    frame_duration_ms: int = rules.GIF_DEFAULT_FRAME_MS
+    complexity: str | None = None
+    safety_identifier: str | None = None
+    svg: Mapping[str, Any] | None = None
+    day: date = rules.SEED_ERA
+    response_fields: frozenset[str] = field(default_factory=frozenset)
+    """The fields a GPT image answer carries on `day` (rules.RESPONSE_FIELDS)."""
 
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+JSON_TYPE = "application/json"
 JSON_TYPE_NAMES = {
     str: "a string", int: "an integer", float: "a decimal", bool: "a boolean", list: "an array", dict: "an object"
 }
@@ -68,15 +80,38 @@ UPLOAD_ERRORS = {"dall-e-2": "image_not_png"}
 ALPHA_REQUIRED_WITHOUT_MASK = frozenset({"dall-e-2"})
 """Models whose image must carry its own transparency when no mask comes with it."""
 IMAGE_FIELDS = ("image", "image[]")
-FILE_FIELDS = frozenset().union(*rules.ENDPOINT_FILES.values())
+ALL_FILE_FIELDS = frozenset(name for name, *_ in rules.FILE_FIELDS)
+SVG_FORM_FIELDS = {"svg[model]": ("model",), "svg[reasoning][effort]": ("reasoning", "effort")}
+"""sdk.edit `svg`: "Use multipart fields such as `svg[model]`"."""
+UNSUPPORTED_WITH_MODEL = frozenset({"input_fidelity", "markup"})
+"""Parameters a model refuses with `unsupported_parameter` (others it does not take are unknown parameters)."""
 
 
-async def parse(request: Request, endpoint: str) -> ImageRequest:
-    """Read and validate one request to `/v1/images/{endpoint}`."""
+async def parse(request: Request, endpoint: str, api: ApiView, files: FileStore) -> ImageRequest:
+    """Read and validate one request to `/v1/images/{endpoint}` as the API is on `api.day`."""
     if endpoint == "generations":
-        return build(endpoint, await _read_json(request), {}, from_form=False)
-    fields, files = await _read_multipart(request)
-    return build(endpoint, fields, files, from_form=True)
+        return build(endpoint, await _read_json(request), {}, from_form=False, api=api)
+    if endpoint == "edits" and _content_type(request) == JSON_TYPE and "images" in api.params(rules.EDITS_JSON):
+        fields = await _read_json(request)
+        uploads = {
+            "image[]": [await references.resolve(item, f"images[{index}]", files)
+                        for index, item in enumerate(_reference_list(fields))],
+        }
+        if "mask" in fields:
+            uploads["mask"] = [await references.resolve(fields["mask"], "mask", files)]
+        body = {name: value for name, value in fields.items() if name not in ("images", "mask")}
+        return build(endpoint, {**body, "images": fields.get("images")}, uploads, from_form=False, api=api,
+                     where=rules.EDITS_JSON)
+    fields, files_sent = await _read_multipart(request)
+    return build(endpoint, fields, files_sent, from_form=True, api=api)
+
+
+def _reference_list(fields: Mapping[str, Any]) -> list[Any]:
+    images = fields.get("images")
+    if not isinstance(images, list) or not images:
+        raise ApiError("missing_image") if images is None else ApiError(
+            "invalid_reference", param="images", detail="expected a non-empty array of image references")
+    return images
 
 
 def _content_type(request: Request) -> str:
@@ -101,7 +136,7 @@ async def _read_multipart(request: Request) -> tuple[dict[str, Any], dict[str, l
     if content_type != "multipart/form-data":
         raise ApiError("expected_multipart", content_type=content_type or "none")
     try:
-        form = await request.form()
+        form = await request.form(max_part_size=64 * rules.MB)
     except HTTPException as exc:
         raise ApiError("invalid_multipart", detail=exc.detail) from None
     fields: dict[str, Any] = {}
@@ -109,32 +144,43 @@ async def _read_multipart(request: Request) -> tuple[dict[str, Any], dict[str, l
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
             files.setdefault(name, []).append(await value.read())
-        elif name not in FILE_FIELDS:
+        elif name in SVG_FORM_FIELDS:
+            _nest(fields.setdefault("svg", {}), SVG_FORM_FIELDS[name], value)
+        elif name not in ALL_FILE_FIELDS:
             fields[name] = value
     await form.close()
     return fields, files
 
 
+def _nest(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+
+
 def build(
-    endpoint: str, fields: Mapping[str, Any], files: Mapping[str, list[bytes]], *, from_form: bool
+    endpoint: str, fields: Mapping[str, Any], files: Mapping[str, list[bytes]], *, from_form: bool,
+    api: ApiView | None = None, where: str | None = None,
 ) -> ImageRequest:
-    """Validate in a fixed order (names, types, model, values, uploads) so each request has one answer."""
-    _reject_unknown(endpoint, fields, files)
+    """Validate in a fixed order (names, types, model, values, formats, uploads) so each request has one answer."""
+    api = api or rules.api_on(rules.SEED_ERA)
+    where = where or endpoint
+    _reject_unknown(endpoint, where, fields, files, api)
     values = {name: _coerce(name, value, from_form) for name, value in fields.items()}
-    model = _model(endpoint, values, files)
-    for name in sorted(values):
+    model = _model(endpoint, values, files, api, where)
+    for name in sorted([*values, *(name for name in files if name == "markup")]):
         if not rules.model_accepts(model, name):
-            raise ApiError("unknown_parameter", param=name)
+            error = "unsupported_parameter" if name in UNSUPPORTED_WITH_MODEL else "unknown_parameter"
+            raise ApiError(error, param=name, model=model.name)
     prompt = _prompt(endpoint, values, model)
+    _check_size(values, model)
     _check_choices(values, model)
     _check_ranges(values, model)
-    size = rules.resolved_size(model, values.get("size"))
-    background = "transparent" if values.get("background") == "transparent" else "opaque"
     output_format = values.get("output_format", rules.DEFAULT_OUTPUT_FORMAT)
-    if background == "transparent" and output_format not in rules.TRANSPARENT_FORMATS:
-        supported = quoted_list(rules.TRANSPARENT_FORMATS)
-        raise ApiError("transparent_format", output_format=output_format, supported=supported)
+    _check_format(output_format, values, files)
+    background = _background(values, output_format)
     images, mask = _uploads(endpoint, model, files)
+    size = rules.resolved_size(model, values.get("size"))
     pixels = rules.parse_size(size)
     assert pixels is not None, f"rules.py lists a malformed size {size!r}"
     return ImageRequest(
@@ -155,13 +201,27 @@ def build(
         partial_images=values.get("partial_images", 0),
         images=images,
         mask=mask,
+        frame_count=values.get("frame_count", rules.GIF_DEFAULT_FRAMES),
+        frame_duration_ms=gif_delay(values.get("frame_duration_ms", rules.GIF_DEFAULT_FRAME_MS)),
+        complexity=values.get("complexity"),
+        safety_identifier=values.get("safety_identifier") or values.get("user") or None,
+        svg=values.get("svg"),
+        day=api.day,
+        response_fields=api.response_fields(),
     )
 
 
-def _reject_unknown(endpoint: str, fields: Mapping[str, Any], files: Mapping[str, list[bytes]]) -> None:
-    unknown = sorted(set(fields) - rules.ENDPOINT_PARAMS[endpoint]) + sorted(
-        set(files) - rules.ENDPOINT_FILES[endpoint]
-    )
+def gif_delay(milliseconds: int) -> int:
+    """sdk.generate `frame_duration_ms`: rounded to the nearest 10 ms, capped at 655,350 ms."""
+    step = rules.GIF_FRAME_MS_STEP
+    return max(step, min(rules.GIF_MAX_FRAME_MS, int(milliseconds / step + 0.5) * step))
+
+
+def _reject_unknown(
+    endpoint: str, where: str, fields: Mapping[str, Any], files: Mapping[str, list[bytes]], api: ApiView
+) -> None:
+    known_files = api.file_fields(endpoint) if where == endpoint else frozenset(IMAGE_FIELDS[1:]) | {"mask"}
+    unknown = sorted(set(fields) - set(api.params(where))) + sorted(set(files) - known_files)
     if unknown:
         raise ApiError("unknown_parameter", param=unknown[0])
 
@@ -182,20 +242,30 @@ def _coerce(name: str, value: Any, from_form: bool) -> Any:
     raise ApiError("invalid_type", param=name, expected=JSON_TYPE_NAMES[expected], got=got)
 
 
-def _model(endpoint: str, values: Mapping[str, Any], files: Mapping[str, list[bytes]]) -> ModelRules:
-    """The named model, else dall-e-2 unless a GPT-image-only parameter or `image[]` was sent."""
-    name = rules.effective_model(values, endpoint, files.keys())
-    model = rules.model_rules(name)
-    if model is None:
+def _model(
+    endpoint: str, values: Mapping[str, Any], files: Mapping[str, list[bytes]], api: ApiView, where: str
+) -> ModelRules:
+    """The named model, else the day's default for the endpoint; refused when unknown, retired or elsewhere."""
+    name = rules.effective_model(values, endpoint, files.keys(), as_of=api.day)
+    if not name:
+        served = quoted_list(rules.names(api.models(endpoint))) or "none"
+        raise ApiError("model_required", hint=f"models served on {endpoint}: {served}")
+    model, status = api.model(name)
+    if status == "retired":
+        newest = rules.MODELS[name]
+        raise ApiError("model_retired", model=name, retired=newest.lifecycle.retired, replacement=newest.lifecycle.replacement)
+    if model is None or status != "available":
         raise ApiError("unknown_model", model=name)
     if not model.supports(endpoint):
-        supported = [other.name for other in rules.MODELS.values() if other.supports(endpoint)]
+        supported = rules.names(api.models(endpoint))
         raise ApiError("model_not_on_endpoint", model=name, endpoint=endpoint, supported=quoted_list(supported))
+    if where == rules.EDITS_JSON and not model.json_edits:
+        raise ApiError("json_edit_model", model=name)
     return model
 
 
 def _prompt(endpoint: str, values: Mapping[str, Any], model: ModelRules) -> str:
-    if "prompt" not in rules.ENDPOINT_PARAMS[endpoint]:
+    if endpoint == "variations":
         return ""
     prompt = values.get("prompt")
     if not prompt:
@@ -205,11 +275,39 @@ def _prompt(endpoint: str, values: Mapping[str, Any], model: ModelRules) -> str:
     return prompt
 
 
+def _check_size(values: Mapping[str, Any], model: ModelRules) -> None:
+    """A listed size, or one the model's size rule allows; a rule's refusal says which constraint failed."""
+    size = values.get("size")
+    if size is None or model.allows_size(size):
+        return
+    pixels = rules.parse_size(size)
+    problem = model.size_rule.problem(*pixels) if model.size_rule is not None and pixels is not None else None
+    if problem is not None:
+        raise ApiError("size_constraint", size=size, model=model.name, why=problem[1])
+    raise ApiError("invalid_value", param="size", value=size, supported=quoted_list(model.sizes))
+
+
 def _check_choices(values: Mapping[str, Any], model: ModelRules) -> None:
     for name, choices_of in rules.PARAM_CHOICES.items():
         choices = choices_of(model)
         if name in values and values[name] not in choices:
             raise ApiError("invalid_value", param=name, value=values[name], supported=quoted_list(choices))
+    svg = values.get("svg")
+    if svg is not None:
+        _check_svg(svg)
+
+
+def _check_svg(svg: Mapping[str, Any]) -> None:
+    """sdk.generate Svg: `model` a string, `reasoning.effort` one of SVG_EFFORTS."""
+    unknown = sorted(set(svg) - {"model", "reasoning"})
+    if unknown:
+        raise ApiError("unknown_parameter", param=f"svg.{unknown[0]}")
+    if "model" in svg and not isinstance(svg["model"], str):
+        raise ApiError("invalid_type", param="svg.model", expected="a string", got=JSON_TYPE_NAMES.get(type(svg["model"]), "null"))
+    reasoning = svg.get("reasoning") or {}
+    effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+    if effort is not None and effort not in rules.SVG_EFFORTS:
+        raise ApiError("invalid_value", param="svg.reasoning.effort", value=effort, supported=quoted_list(rules.SVG_EFFORTS))
 
 
 def _check_ranges(values: Mapping[str, Any], model: ModelRules) -> None:
@@ -223,12 +321,36 @@ def _check_ranges(values: Mapping[str, Any], model: ModelRules) -> None:
             raise ApiError(error, param=name, maximum=maximum, value=value)
 
 
+def _check_format(output_format: str, values: Mapping[str, Any], files: Mapping[str, list[bytes]]) -> None:
+    """What an output format alone takes (frame_count for gif) and refuses (streaming, masks, n > 1 for svg)."""
+    for name, fmt in rules.FORMAT_ONLY_PARAMS.items():
+        if name in values and output_format != fmt:
+            raise ApiError("format_only", param=name, fmt=fmt)
+    sent = {**values, **{name: True for name, parts in files.items() if parts}}
+    for name in rules.FORMAT_REFUSES.get(output_format, ()):
+        if sent.get(name) not in (None, False, 0):
+            raise ApiError("format_refuses", fmt=output_format, what=name.replace("_", " "), param=name)
+    maximum = rules.FORMAT_MAX_N.get(output_format)
+    if maximum is not None and values.get("n", rules.DEFAULT_N) > maximum:
+        raise ApiError("format_n", fmt=output_format, maximum=maximum, value=values["n"])
+
+
+def _background(values: Mapping[str, Any], output_format: str) -> str:
+    """The background answered: `transparent` when asked (and the format can carry it), else opaque."""
+    if values.get("background") != "transparent":
+        return "opaque"
+    if output_format not in rules.TRANSPARENT_FORMATS:
+        supported = quoted_list(rules.TRANSPARENT_FORMATS)
+        raise ApiError("transparent_format", output_format=output_format, supported=supported)
+    return "transparent"
+
+
 def _uploads(
     endpoint: str, model: ModelRules, files: Mapping[str, list[bytes]]
 ) -> tuple[tuple[Upload, ...], Upload | None]:
-    if not rules.ENDPOINT_FILES[endpoint]:
+    if endpoint == "generations":
         return (), None
-    sent = [data for field in IMAGE_FIELDS for data in files.get(field, [])]
+    sent = [data for name in IMAGE_FIELDS for data in files.get(name, [])]
     if not sent:
         raise ApiError("missing_image")
     limit = max(model.max_input_images, 1)
@@ -237,6 +359,10 @@ def _uploads(
     images = tuple(_image(data, model) for data in sent)
     masks = files.get("mask", [])
     mask = _mask(masks[0], images[0]) if masks else None
+    if "markup" in files:
+        if mask is not None:
+            raise ApiError("format_refuses", fmt="markup", what="a mask (markup cannot be combined with mask)", param="markup")
+        _mask(files["markup"][0], images[0], param_error="markup")
     if mask is None and model.name in ALPHA_REQUIRED_WITHOUT_MASK and endpoint == "edits" and not images[0].has_alpha:
         raise ApiError("image_needs_alpha", mode=images[0].picture.mode)
     return images, mask
@@ -280,16 +406,23 @@ def _image_problem(data: bytes, decoded: tuple[Image.Image, str] | None, model: 
     return None
 
 
-def _mask(data: bytes, image: Upload) -> Upload:
+def _mask(data: bytes, image: Upload, param_error: str = "mask") -> Upload:
+    """A PNG under 4 MB with an alpha channel, of the first image's size (sdk.edit `mask`; `markup` alike)."""
     decoded = _decode(data)
     if decoded is None or decoded[1] not in rules.MASK_FORMATS or len(data) > rules.MAX_MASK_BYTES:
-        raise ApiError("mask_invalid")
+        raise _mask_error("mask_invalid", param_error)
     mask = Upload(data, *decoded)
     if mask.picture.size != image.picture.size:
-        raise ApiError("mask_size", mask=_dimensions(mask), image=_dimensions(image))
+        raise _mask_error("mask_size", param_error, mask=_dimensions(mask), image=_dimensions(image))
     if not mask.has_alpha:
-        raise ApiError("mask_no_alpha")
+        raise _mask_error("mask_no_alpha", param_error)
     return mask
+
+
+def _mask_error(name: str, param: str, **values: Any) -> ApiError:
+    if param == "mask":
+        return ApiError(name, **values)
+    return ApiError("invalid_reference", param=param, detail=f"a transparent PNG of the first image's size ({name})")
 
 
 def _dimensions(upload: Upload) -> str:
