@@ -10,6 +10,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -97,6 +98,8 @@ class Collection:
     requests: tuple[RequestSpec, ...]
     variables: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    as_of: date | None = None
+    """The day of the API the collection was written for (its requests' defaults); None: the target's day."""
 
     @property
     def slug(self) -> str:
@@ -141,8 +144,10 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     if not isinstance(document.data, dict):
         kind = type(document.data).__name__ if document.data is not None else "an empty file"
         raise CollectionError(shown, "", f"expected a mapping with 'name' and 'requests', got {kind}")
-    validate_document(document, COLLECTION_SCHEMA, shown)
     data = document.data
+    if isinstance(data.get("as_of"), date):
+        data["as_of"] = data["as_of"].isoformat()
+    validate_document(document, COLLECTION_SCHEMA, shown)
     defaults = data.get("defaults", {})
     requests = tuple(_request(item, index, defaults) for index, item in enumerate(data["requests"]))
     _check_values(document, shown)
@@ -152,9 +157,22 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
         requests=requests,
         variables=dict(data.get("variables") or {}),
         description=data.get("description", ""),
+        as_of=_as_of(document, shown),
     )
     _check_references(collection, document, shown)
     return collection
+
+
+def _as_of(document: YamlDocument, shown: str) -> date | None:
+    """`as_of: YYYY-MM-DD` as a day; the schema checked its form, this its calendar."""
+    text = document.data.get("as_of")
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(document, shown, ["as_of"], f"{text!r} is not a day of the calendar (expected YYYY-MM-DD)")
+        raise
 
 
 def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any]) -> RequestSpec:
@@ -251,6 +269,7 @@ _PATTERN_HINTS = {
     "^https?://": "an http(s):// base URL including /v1",
     "^[A-Za-z0-9][A-Za-z0-9_.-]*$": "letters, digits, _, . and - only",
     "^[A-Za-z_][A-Za-z0-9_.-]*$": "a name of letters, digits, _, . and -, starting with a letter or _",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "a day as YYYY-MM-DD, e.g. 2025-06-01",
 }
 
 

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -57,6 +58,8 @@ class RunSettings:
     """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
     image_budget: Any = None
     """The run's shared `budget.ImageBudget` (rate, --max-images, stop flag), used only when a request sends traffic."""
+    as_of: date | None = None
+    """The day of the API the target serves (`--as-of`); None: today."""
 
     @property
     def sends_traffic(self) -> bool:
@@ -80,6 +83,14 @@ class RunSettings:
 
     def cassette_path(self, collection: Collection, spec: RequestSpec) -> Path:
         return self.cassette_dir / collection.slug / f"{slugify(spec.name)}.yaml"
+
+    def sends_for(self, collection: Collection, spec: RequestSpec) -> bool:
+        """Whether this request will reach the target: live, or recording what its cassette lacks."""
+        if self.live:
+            return True
+        if self.record_mode is RecordMode.NONE:
+            return False
+        return self.record_mode is not RecordMode.ONCE or not self.cassette_path(collection, spec).exists()
 
 
 @dataclass
@@ -140,6 +151,7 @@ def run_request(
         with _recording(settings, cassette, secrets) as session:
             for _ in range(spec.repeat):
                 exchange = _exchange(client, sent, spec, expect, secrets, budget, session, settings, result)
+                exchange.as_of = collection.as_of or settings.as_of
                 result.exchanges.append(exchange)
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes

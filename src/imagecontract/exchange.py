@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -101,6 +102,9 @@ class Exchange:
     latency_budget: float | None = None
     first_event_budget: float | None = None
     """Seconds a stream may take to its first event (`expect.latency.first_event`, scaled); None: unchecked."""
+    as_of: date | None = None
+    """The day whose API the request means (its collection's `as_of`, else the target's day): it decides the
+    defaults (model, size) checks fill in. None: today."""
 
 
 @dataclass(frozen=True)

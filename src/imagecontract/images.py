@@ -17,6 +17,7 @@ from PIL import Image, ImageChops, ImageOps, ImageStat, UnidentifiedImageError
 from imagecontract.exchange import Exchange
 from imagecontract.jsonpath import format_path
 from imagecontract.rules import MB
+from imagecontract.svg import inspect_svg, looks_like_svg
 
 ImageSource = Literal["b64_json", "url"]
 
@@ -76,7 +77,10 @@ def _open(data: bytes) -> Image.Image:
 
 
 def inspect_image(data: bytes) -> ImageInfo:
-    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow reads."""
+    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow (or, for an SVG
+    document, the `svg` module) reads."""
+    if looks_like_svg(data):
+        return _svg_info(data)
     image = _open(data)
     has_alpha = "A" in image.getbands() or "transparency" in image.info
     transparent = has_alpha and image.convert("RGBA").getchannel("A").getextrema()[0] == 0
@@ -88,6 +92,15 @@ def inspect_image(data: bytes) -> ImageInfo:
         has_alpha=has_alpha,
         transparent_pixels=transparent,
     )
+
+
+def _svg_info(data: bytes) -> ImageInfo:
+    """An SVG as an image: its declared size (0x0 when it declares none); a vector has no pixels to be transparent."""
+    try:
+        info = inspect_svg(data)
+    except ValueError as exc:
+        raise ValueError(f"not a decodable SVG ({human_size(len(data))}): {exc}") from None
+    return ImageInfo("svg", info.width or 0, info.height or 0, "vector", has_alpha=True, transparent_pixels=False)
 
 
 def human_size(count: int) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from imagecontract import budget as image_budget
+from imagecontract import lifecycle
 from imagecontract.cassettes import RecordMode
 from imagecontract.collection import Collection, RequestSpec, load_collection
 from imagecontract.engine import (
@@ -27,7 +29,7 @@ from imagecontract.report.hooks import install_report
 from imagecontract.latency import format_table, latency_stats
 from imagecontract.redact import redact_url
 from imagecontract.prefetch import Prefetcher, PrefetchStopped
-from imagecontract.rules import effective_model
+from imagecontract.rules import today as rules_today
 from imagecontract.schemas import SchemaStore
 from imagecontract.shard import (
     ShardSpec, Unit, chain_groups, estimated_seconds, parse_shard, plan, rate_limited_seconds,
@@ -86,6 +88,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
                     help="with --live: keep N requests in flight from this one process (chains in order), reported in order")
     group.addoption("--shard", default=None, metavar="K/N",
                     help="run only part K of N deterministic, balanced parts of the selected tests (chains stay together)")
+    lifecycle.add_option(group)
     install_report(group, pluginmanager)
 
 
@@ -98,6 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
             variables.update(load_environment(Path(option.env_file)))
         variables.update(parse_assignments(option.var))
         named = resolve_target(option.target, rootdir) if option.target else None
+        as_of = lifecycle.target_day(option.as_of, named.as_of if named else None)
     except ImageContractError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[TARGET] = named
@@ -113,6 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
         cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),
         record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}",
+        as_of=as_of,
     )
     try:
         _check_concurrency(option)
@@ -182,11 +187,18 @@ def _open_budget(config: pytest.Config, rootdir: Path, target: str) -> image_bud
 
 
 def declared_unsupported(item: pytest.Item) -> str | None:
-    """Why the named target skips this request (a capability it declares unsupported), or None."""
-    named = item.config.stash.get(TARGET, None)
-    if named is None or not isinstance(item, RequestItem):
+    """Why the target skips this request (a capability it declares unsupported, or a model or endpoint its day
+    does not serve: `lifecycle`), or None."""
+    if not isinstance(item, RequestItem):
         return None
-    return named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()])
+    named = item.config.stash.get(TARGET, None)
+    declared = named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()]) if named else None
+    settings = item.config.stash[SETTINGS]
+    collection = item.collection_file.collection
+    if declared or not settings.sends_for(collection, item.spec):
+        return declared
+    return lifecycle.skip_reason(item.spec, collection.as_of, settings.as_of, named.serves if named else (),
+                                 named.name if named else settings.target)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -312,7 +324,7 @@ class CollectionFile(pytest.File):
         self.state = CollectionState()
         for spec in self.collection.requests:
             item = RequestItem.from_parent(self, name=spec.name, spec=spec)
-            for name in mark_names(spec):
+            for name in mark_names(spec, lifecycle.meaning_day(self.collection.as_of, self.config.stash[SETTINGS].as_of)):
                 self.config.addinivalue_line("markers", f"{name}: imagecontract mark")
                 item.add_marker(getattr(pytest.mark, name))
             yield item
@@ -330,14 +342,13 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def mark_names(spec: RequestSpec) -> list[str]:
-    """Marks from the endpoint, the model, an expected error, and the request's tags."""
+def mark_names(spec: RequestSpec, as_of: date | None = None) -> list[str]:
+    """Marks from the endpoint, the model (as the request means it on `as_of`), an expected error, and the tags."""
     names = [spec.endpoint] if spec.endpoint else []
-    body = spec.json if isinstance(spec.json, dict) else ((spec.form or {}).get("fields") or {})
-    model = effective_model(body, spec.endpoint, ((spec.form or {}).get("files") or {}).keys())
-    if spec.endpoint and "{{" not in model:
+    model = lifecycle.request_model(spec, as_of or rules_today())
+    if spec.endpoint and model:
         names.append(mark_name(model))
-    if int(spec.expect.get("status", 200)) >= 400:
+    if int(spec.expect.get("status", 200)) >= 400 or "retired" in spec.expect:
         names.append("error")
     names.extend(spec.tags)
     return list(dict.fromkeys(names))

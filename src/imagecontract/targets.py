@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Collection, Iterable
 
@@ -55,6 +56,10 @@ class Target:
     api_key_env: str
     unsupported: tuple[Unsupported, ...] = ()
     description: str = ""
+    as_of: date | None = None
+    """The day of the API the target serves (None: today, unless --as-of says otherwise)."""
+    serves: tuple[str, ...] = ()
+    """Models and endpoints it still serves although retired (a gateway routing them to another provider)."""
 
     def skip_reason(self, nodeid: str, marks: Iterable[str]) -> str | None:
         """`declared unsupported by NAME: REASON` for the first declared capability the test needs."""
@@ -99,6 +104,9 @@ def load_targets(path: Path, *, display: str | None = None) -> Targets:
     """Read and validate a targets file; every problem is a `CollectionError` naming file, line and path."""
     shown = display or str(path)
     document = read_yaml(path, display=shown)
+    for entry in document.data if isinstance(document.data, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("as_of"), date):
+            entry["as_of"] = entry["as_of"].isoformat()
     validate_document(document, TARGETS_SCHEMA, shown)
     targets: dict[str, Target] = {}
     for index, entry in enumerate(document.data):
@@ -111,8 +119,20 @@ def load_targets(path: Path, *, display: str | None = None) -> Targets:
             api_key_env=entry["api_key_env"],
             unsupported=tuple(Unsupported(item["capability"], item["reason"]) for item in entry.get("unsupported", [])),
             description=entry.get("description", ""),
+            as_of=_day(entry.get("as_of"), f"{shown}:{document.line_of([index, 'as_of'])}", f"[{index}].as_of"),
+            serves=tuple(entry.get("serves", [])),
         )
     return Targets(path=Path(shown), targets=targets)
+
+
+def _day(text: str | None, where: str, location: str) -> date | None:
+    """`as_of: YYYY-MM-DD` as a day; the schema checked its form, this its calendar."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CollectionError(where, location, f"{text!r} is not a day of the calendar (expected YYYY-MM-DD)") from None
 
 
 def resolve_target(value: str, rootdir: Path) -> Target:

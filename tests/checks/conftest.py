@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import io
 import json
+from datetime import date
 from typing import Any, Callable
 
 import pytest
 from PIL import Image
 
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
+from imagecontract.rules import SEED_ERA
 from imagecontract.exchange import Exchange, FilePart, ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.schemas import SchemaStore, default_schemas_dir
 
@@ -57,8 +59,12 @@ def make_exchange(
     downloads: dict[str, bytes] | None = None,
     elapsed: float = 1.0,
     latency_budget: float | None = None,
+    as_of: date | None = SEED_ERA,
 ) -> Exchange:
-    """An exchange as the engine would build it; a dict body is sent as JSON, bytes as they are."""
+    """An exchange as the engine would build it; a dict body is sent as JSON, bytes as they are.
+
+    Its request means what it meant in the seed era (the defaults these tests were written with) unless `as_of`
+    says otherwise (None: today)."""
     params = dict(params or {})
     multipart = endpoint != "generations"
     request = SentRequest(
@@ -85,6 +91,7 @@ def make_exchange(
         secrets=secrets,
         downloads=downloads or {},
         latency_budget=latency_budget,
+        as_of=as_of,
     )
 
 

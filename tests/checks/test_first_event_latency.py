@@ -56,7 +56,7 @@ name: First event
 requests:
   - name: slow first partial
     path: /images/generations
-    json: {{model: gpt-image-1, prompt: a paper boat, size: 1024x1024, quality: low, stream: true, partial_images: 1}}
+    json: {{model: gpt-image-1.5, prompt: a paper boat, size: 1024x1024, quality: low, stream: true, partial_images: 1}}
     expect:
       images: {{count: 1}}
       latency: {{budget: 100, first_event: {first_event}}}
@@ -69,11 +69,11 @@ def test_live_against_a_slow_sandbox_stream(
 ) -> None:
     """The sandbox sends the one partial after half of 6-8 s x 0.1: 0.3-0.4 s. With --latency-scale 0.1 the
     budgets become 0.1 s (fails) and 4 s (passes), the total 10 s either way, so only the first event decides."""
-    server = sandbox(latency_scale=0.1)
+    server = sandbox(latency_scale=0.1, as_of=None)
     (pytester.path / "collections").mkdir()
     (pytester.path / "collections" / "first.yaml").write_text(STREAM.format(first_event=first_event))
     monkeypatch.setenv("OPENAI_API_KEY", "ic-test-key-0123456789")
-    result = pytester.runpytest("--target", server.base_url, "--live", "--latency-scale", "0.1", "--no-report",
+    result = pytester.runpytest("--target", server.base_url, "--as-of", "today", "--live", "--latency-scale", "0.1", "--no-report",
                                 "-p", "no:cacheprovider")
     result.assert_outcomes(passed=int(passes), failed=int(not passes))
     if not passes:
@@ -87,12 +87,12 @@ def test_an_instant_replay_is_judged_by_the_recorded_first_event(
     """Replayed at once, the events arrive at about 0 s; the check must still see when they came when recorded.
 
     The recording itself must see the transport's times too: vcrpy hands the body over only once it is whole."""
-    server = sandbox(latency_scale=0.1)
+    server = sandbox(latency_scale=0.1, as_of=None)
     (pytester.path / "collections").mkdir()
     collection = pytester.path / "collections" / "first.yaml"
     collection.write_text(STREAM.format(first_event=8))
     monkeypatch.setenv("OPENAI_API_KEY", "ic-test-key-0123456789")
-    common = ("--target", server.base_url, "--latency-scale", "0.1", "--no-report", "-p", "no:cacheprovider")
+    common = ("--target", server.base_url, "--as-of", "today", "--latency-scale", "0.1", "--no-report", "-p", "no:cacheprovider")
     pytester.runpytest(*common, "--record-mode", "once").assert_outcomes(passed=1)
     collection.write_text(STREAM.format(first_event=2))
     replayed = pytester.runpytest(*common, "--replay-pace", "instant")

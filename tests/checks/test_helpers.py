@@ -12,7 +12,7 @@ from imagecontract.checks.leaks import REDACTED, allowed_prefix, find_leaks, red
 from imagecontract.checks.requested import Requested
 from imagecontract.exchange import Exchange
 from imagecontract.jsonpath import MISSING, describe_value, format_path, json_equal, lookup, parse_path
-from imagecontract.rules import DEFAULT_MODEL, GPT_IMAGE_DEFAULT_MODEL, effective_model
+from imagecontract.rules import DEFAULT_MODEL, GPT_IMAGE_DEFAULT_MODEL, SEED_ERA, effective_model
 
 parts = st.lists(st.one_of(st.integers(min_value=-9, max_value=99), st.text()))
 
@@ -85,13 +85,29 @@ def test_leaks_and_redaction() -> None:
         ({"size": "512x512"}, "edits", DEFAULT_MODEL),
     ],
 )
-def test_effective_model(params: dict, endpoint: str, model: str) -> None:
+def test_effective_model_in_the_seed_era(params: dict, endpoint: str, model: str) -> None:
+    assert effective_model(params, endpoint, as_of=SEED_ERA) == model
+
+
+@pytest.mark.parametrize(
+    "params, endpoint, model",
+    [
+        ({}, "generations", ""),
+        ({"background": "transparent"}, "generations", ""),
+        ({"model": "gpt-image-2"}, "generations", "gpt-image-2"),
+        ({}, "edits", "gpt-image-1.5"),
+        ({"images": [{"file_id": "f"}]}, "edits", "gpt-image-1.5"),
+        ({}, "variations", "dall-e-2"),
+    ],
+)
+def test_effective_model_today(params: dict, endpoint: str, model: str) -> None:
+    """No default on generations from 2026-05-12 (the SDK: specify a model); gpt-image-1.5 on edits (the spec)."""
     assert effective_model(params, endpoint) == model
 
 
 def test_effective_model_reads_the_image_list_form() -> None:
-    assert effective_model({}, "edits", ["image[]"]) == GPT_IMAGE_DEFAULT_MODEL
-    assert effective_model({}, "edits", ["image", "mask"]) == DEFAULT_MODEL
+    assert effective_model({}, "edits", ["image[]"], as_of=SEED_ERA) == GPT_IMAGE_DEFAULT_MODEL
+    assert effective_model({}, "edits", ["image", "mask"], as_of=SEED_ERA) == DEFAULT_MODEL
 
 
 def test_requested_view(make_exchange: Callable[..., Exchange]) -> None:

@@ -20,7 +20,7 @@ from imagecontract.checks.registry import (
     selected_checks,
 )
 
-CHECK_MODULES = ("http", "schema", "errors", "images", "models", "streaming", "fields", "latency")
+CHECK_MODULES = ("http", "schema", "errors", "images", "models", "answered", "streaming", "fields", "latency")
 
 for _module in CHECK_MODULES:
     importlib.import_module(f"{__name__}.{_module}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from imagecontract.checks.conditions import has_secrets, is_error
+from imagecontract.checks.conditions import expects, has_secrets, is_error
 from imagecontract.checks.registry import CheckContext, check
 from imagecontract.exchange import Exchange, Failure
 from imagecontract.jsonpath import MISSING, describe_value, format_path, json_equal, show
@@ -92,3 +92,18 @@ def _strings(value: Any, path: list[str | int]) -> list[tuple[list[str | int], s
     if isinstance(value, list):
         return [found for index, item in enumerate(value) for found in _strings(item, [*path, index])]
     return []
+
+
+@check(applies=expects("retired"))
+def retirement_named(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """A request for a retired model or endpoint is refused with an error envelope whose message names it.
+
+    Tolerant on purpose: no source quotes the real message, so only the name is required."""
+    name = str(exchange.expect["retired"])
+    body = exchange.response.json_or_none()
+    envelope = body.get("error") if isinstance(body, dict) else None
+    message = envelope.get("message") if isinstance(envelope, dict) else None
+    if isinstance(message, str) and name.rsplit("/", 1)[-1] in message:
+        return []
+    got = describe_value(message) if envelope is not None else "no error envelope"
+    return [Failure("retirement_named", f"expected an error message naming {name}, got {got}", "$.error.message")]

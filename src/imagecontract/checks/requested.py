@@ -34,8 +34,8 @@ class Requested:
     def of(cls, exchange: Exchange) -> Requested:
         request = exchange.request
         params, endpoint = request.params, request.endpoint
-        model = effective_model(params, endpoint, [part.field for part in request.files])
-        return cls(endpoint, model, model_rules(model), params)
+        model = effective_model(params, endpoint, [part.field for part in request.files], as_of=exchange.as_of)
+        return cls(endpoint, model, model_rules(model, exchange.as_of) or model_rules(model), params)
 
     @property
     def n(self) -> int:
@@ -46,16 +46,38 @@ class Requested:
             return DEFAULT_N
 
     @property
-    def sizes(self) -> tuple[str, ...] | None:
-        """The sizes an answer may have: the one asked for (or the default), any of the model's for `auto`.
+    def size(self) -> str | None:
+        """The size asked for, else the model's default; None when neither is known."""
+        return self.params.get("size") or (self.rules.default_size if self.rules else None)
 
-        None when the model is unknown and no size was asked for."""
-        size = self.params.get("size") or (self.rules.default_size if self.rules else None)
-        if size is None:
+    def accepts_size(self, size: str) -> bool | None:
+        """Whether an answer at `size` is right: the size asked for, or for `auto` one the model's rules allow
+        for it. None when it cannot be judged (an unknown model asked for `auto`, or nothing known)."""
+        asked = self.size
+        if asked is None:
             return None
-        if size == "auto" and self.rules is not None:
-            return tuple(known for known in self.rules.sizes if parse_size(known))
-        return (str(size),)
+        if asked == "auto":
+            return self.rules.auto_answers(size) if self.rules is not None else None
+        return size == str(asked)
+
+    @property
+    def size_wanted(self) -> str:
+        """The accepted sizes in words, for a failure reason."""
+        asked = self.size
+        if asked != "auto" or self.rules is None:
+            return str(asked)
+        if self.rules.auto_sizes:
+            return " or ".join(self.rules.auto_sizes)
+        return f"a size {self.model} allows for auto"
+
+    @property
+    def sizes(self) -> tuple[str, ...] | None:
+        """The listed sizes an answer may have (the one asked for, or the model's for `auto`); None when the
+        model is unknown and no concrete size was asked, or when `auto` may be any size a rule allows."""
+        asked = self.size
+        if asked is None or (asked == "auto" and (self.rules is None or not self.rules.auto_sizes)):
+            return None
+        return self.rules.auto_sizes if asked == "auto" and self.rules is not None else (str(asked),)
 
     @property
     def output_format(self) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from imagecontract.images import human_size
+from imagecontract.svg import inspect_svg, looks_like_svg
 
 THUMBNAIL_PIXELS = 256
 """The longest side of a thumbnail."""
@@ -69,6 +70,8 @@ def picture(data: bytes) -> Picture:
 
 
 def _make_picture(key: str, data: bytes) -> Picture:
+    if looks_like_svg(data):
+        return _vector_picture(key, data)
     try:
         image = Image.open(io.BytesIO(data))
         kind, width, height = (image.format or "unknown").lower(), image.width, image.height
@@ -78,6 +81,16 @@ def _make_picture(key: str, data: bytes) -> Picture:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return Picture(key, f"<undecodable, {human_size(len(data))}>", None, None, None)
     return Picture(key, f"<{kind} {width}x{height}, {human_size(len(data))}>", width, height, thumbnail)
+
+
+def _vector_picture(key: str, data: bytes) -> Picture:
+    """An SVG answer is shown as itself (an `<img>` runs no script in it)."""
+    try:
+        info = inspect_svg(data)
+    except ValueError:
+        return Picture(key, f"<undecodable, {human_size(len(data))}>", None, None, None)
+    thumbnail = Thumbnail("image/svg+xml", base64.b64encode(data).decode("ascii"), info.width or 0, info.height or 0)
+    return Picture(key, f"<svg {info.width}x{info.height}, {human_size(len(data))}>", info.width, info.height, thumbnail)
 
 
 def _smallest(original: bytes, kind: str, size: tuple[int, int], image: Image.Image) -> Thumbnail:

@@ -120,9 +120,9 @@ def _model(spec: RequestSpec, exchange: Exchange | None) -> str | None:
         return None
     if exchange is not None:
         sent = exchange.request
-        return effective_model(sent.params, spec.endpoint, [part.field for part in sent.files])
+        return effective_model(sent.params, spec.endpoint, [part.field for part in sent.files], as_of=exchange.as_of) or None
     body = spec.json if isinstance(spec.json, dict) else ((spec.form or {}).get("fields") or {})
-    return effective_model(body, spec.endpoint, ((spec.form or {}).get("files") or {}).keys())
+    return effective_model(body, spec.endpoint, ((spec.form or {}).get("files") or {}).keys()) or None
 
 
 def _budget(budget: Budget) -> dict[str, float | None]:
