@@ -75,7 +75,12 @@ def skip_reason(spec: Any, collection_as_of: date | None, day: date, serves: Ite
     endpoint_life = rules.ENDPOINT_LIFECYCLES[endpoint]
     if endpoint_life.status(day) == "retired" and endpoint not in served:
         return rules.retirement_reason(f"/v1/images/{endpoint}", endpoint_life)
-    model = request_model(spec, meaning_day(collection_as_of, day))
+    meant = meaning_day(collection_as_of, day)
+    model = request_model(spec, meant)
+    there = request_model(spec, day)
+    if there != model:
+        return (f"without a model this request means {model or 'none (one must be named)'} as of {meant.isoformat()}, "
+                f"but {there or 'none (one must be named)'} as of {day.isoformat()}")
     known = rules.MODELS.get(model)
     if known is None or model in served:
         return None

@@ -2,13 +2,16 @@
 
 `run [pytest args]` is exactly `pytest collections [args]`. `record --sandbox`
 re-records every bundled cassette from a sandbox started for the purpose, so
-refreshing them is one command.
+refreshing them is one command: one sandbox per profile, each serving the API
+as of its collections' `as_of` (the legacy collections' seed era, today's for
+the rest).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+from datetime import date
 from pathlib import Path
 from typing import Sequence
 
@@ -37,17 +40,58 @@ def _record(args: argparse.Namespace) -> int:
         return int(pytest.main(pytest_args([*mode, *args.extra])))
     from imagecontract.sandbox import running_sandbox
 
+    profiles = collection_profiles(args.extra)
     previous = os.environ.get("OPENAI_API_KEY")
     os.environ["OPENAI_API_KEY"] = SANDBOX_RECORDING_KEY
+    codes = []
     try:
-        with running_sandbox(api_key=SANDBOX_RECORDING_KEY, latency_scale=0.0) as server:
-            print(f"imagecontract: recording from the sandbox at {server.base_url}")
-            return int(pytest.main(pytest_args([*mode, "--target", server.base_url, *args.extra])))
+        for day, files in profiles.items():
+            with running_sandbox(api_key=SANDBOX_RECORDING_KEY, latency_scale=0.0, as_of=day) as server:
+                print(f"imagecontract: recording {len(files)} collection(s) as of {day.isoformat()} "
+                      f"from the sandbox at {server.base_url}")
+                report = [] if len(profiles) == 1 or _names_report(args.extra) else [
+                    "--report", f"reports/record-{day.isoformat()}/report.html"]
+                options = [arg for arg in args.extra if not _is_path(arg)]
+                codes.append(int(pytest.main(
+                    ["-W", "ignore::pytest.PytestAssertRewriteWarning", *files, *mode, "--target", server.base_url,
+                     "--as-of", day.isoformat(), *report, *options])))
     finally:
         if previous is None:
             os.environ.pop("OPENAI_API_KEY", None)
         else:
             os.environ["OPENAI_API_KEY"] = previous
+    failed = [code for code in codes if code not in (0, NO_TESTS_COLLECTED)]
+    return failed[0] if failed else (0 if 0 in codes else NO_TESTS_COLLECTED)
+
+
+NO_TESTS_COLLECTED = int(pytest.ExitCode.NO_TESTS_COLLECTED)
+
+
+def _is_path(arg: str) -> bool:
+    return not arg.startswith("-") and Path(arg.split("::")[0]).exists()
+
+
+def _names_report(extra: Sequence[str]) -> bool:
+    return any(arg in ("--report", "--no-report") or arg.startswith("--report=") for arg in extra)
+
+
+def collection_profiles(extra: Sequence[str]) -> dict[date, list[str]]:
+    """The collections a sandbox recording covers (the paths among `extra`, else `collections/`), by the day each
+    is recorded as of: its `as_of`, else today. Each day gets a sandbox serving the API of that day."""
+    from imagecontract.collection import load_collection
+    from imagecontract.plugin import NOT_COLLECTIONS
+    from imagecontract.rules import today
+
+    named = [arg for arg in extra if _is_path(arg)] or [DEFAULT_COLLECTIONS]
+    profiles: dict[date, list[str]] = {}
+    for arg in named:
+        path = Path(arg.split("::")[0])
+        files = sorted(path.rglob("*.y*ml")) if path.is_dir() else [path]
+        for file in files:
+            if file.suffix in (".yaml", ".yml") and file.name not in NOT_COLLECTIONS:
+                day = load_collection(file).as_of or today()
+                profiles.setdefault(day, []).append(arg if "::" in arg else str(file))
+    return dict(sorted(profiles.items()))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

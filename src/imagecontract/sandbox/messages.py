@@ -193,7 +193,7 @@ ERRORS: Mapping[str, ErrorSpec] = {
     "file_not_found": ErrorSpec(
         404,
         _INVALID,
-        "No such File object: {file_id}",
+        "The file '{file_id}' is not in this sandbox's Files store.",
         param="{param}",
         code="file_not_found",
     ),
