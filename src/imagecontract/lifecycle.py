@@ -77,18 +77,16 @@ def skip_reason(spec: Any, collection_as_of: date | None, day: date, serves: Ite
         return rules.retirement_reason(f"/v1/images/{endpoint}", endpoint_life)
     meant = meaning_day(collection_as_of, day)
     model = request_model(spec, meant)
-    there = request_model(spec, day)
-    if there != model:
-        return (f"without a model this request means {model or 'none (one must be named)'} as of {meant.isoformat()}, "
-                f"but {there or 'none (one must be named)'} as of {day.isoformat()}")
     known = rules.MODELS.get(model)
-    if known is None or model in served:
-        return None
-    status = known.lifecycle.status(day)
+    status = known.lifecycle.status(day) if known is not None and model not in served else "available"
     if status == "retired":
         return rules.retirement_reason(model, known.lifecycle)
     if status == "unreleased":
         return f"{model} not released as of {day.isoformat()} (first documented {known.lifecycle.released.isoformat()})"
+    there = request_model(spec, day)
+    if there != model:
+        return (f"without a model this request means {model or 'none (one must be named)'} as of {meant.isoformat()}, "
+                f"but {there or 'none (one must be named)'} as of {day.isoformat()}")
     return None
 
 

@@ -13,7 +13,7 @@ from imagecontract.errors import CassetteCorrupt
 from imagecontract.exchange import SentRequest
 from imagecontract.http import send
 
-STREAM = {"model": "gpt-image-1", "prompt": "a boat", "size": "1024x1024", "quality": "low",
+STREAM = {"model": "gpt-image-1.5", "prompt": "a boat", "size": "1024x1024", "quality": "low",
           "stream": True, "partial_images": 2}
 
 
@@ -24,7 +24,7 @@ def stream(base_url: str) -> SentRequest:
 
 @pytest.fixture
 def recorded(tmp_path: Path, sandbox):
-    srv = sandbox(latency_scale=0.02)
+    srv = sandbox(latency_scale=0.02, as_of=None)
     path = tmp_path / "stream.yaml"
     with httpx.Client() as client, use_cassette(path, "all", base_url=srv.base_url, secrets=["sk-test"]) as session:
         live = send(client, stream(srv.base_url))
@@ -69,7 +69,7 @@ def test_a_truncated_stream_recording_fails_clearly(recorded) -> None:
 
 
 def test_a_legacy_text_body_still_replays(tmp_path: Path, sandbox) -> None:
-    srv = sandbox()
+    srv = sandbox(as_of=None)
     path = tmp_path / "legacy.yaml"
     with httpx.Client() as client, use_cassette(path, "all", base_url=srv.base_url, secrets=["sk-test"]) as session:
         live = send(client, stream(srv.base_url))
@@ -93,4 +93,4 @@ def test_replay_pace_instant_is_accepted_and_streams_pass(pytester: pytest.Pytes
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--replay-pace=instant",
         f"--cassette-dir={root / 'cassettes'}", f"--schemas-dir={root / 'schemas'}", str(collections / "streaming.yaml"))
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=7)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from imagecontract.rules import SEED_ERA
 from imagecontract.collection import load_collection, slugify
 from imagecontract.errors import CollectionError
 from imagecontract.plugin import NOT_COLLECTIONS
@@ -101,13 +103,16 @@ def test_missing_and_binary_files(tmp_path: Path) -> None:
 SHIPPED = sorted(path for path in (REPO / "collections").rglob("*.yaml") if path.name not in NOT_COLLECTIONS)
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(REPO / "collections")))
 def test_shipped_collections_load(path: Path) -> None:
-    assert load_collection(path).requests
+    """Each is pinned to the day it was written for: the legacy ones to the seed era, the rest to today's API."""
+    collection = load_collection(path)
+    assert collection.requests
+    assert collection.as_of == (SEED_ERA if path.parent.name == "legacy" else date(2026, 12, 2))
 
 
 def test_postman_mirror_has_the_six_requests_and_variables() -> None:
-    mirror = load_collection(REPO / "collections" / "postman_mirror.yaml")
+    mirror = load_collection(REPO / "collections" / "legacy" / "postman_mirror.yaml")
     assert [spec.name for spec in mirror.requests] == [
         "Image generations [URL]", "Image generations [IMG]", "Create image edit [URL]",
         "Create image edit [IMG]", "Create image variation [URL]", "Create image variation [IMG]",
@@ -128,7 +133,7 @@ def test_cassette_slug_keeps_the_path_below_collections() -> None:
         return Collection(name="x", path=Path(path), requests=()).slug
 
     assert slug("/repo/collections/contract/errors.yaml") == "contract/errors"
-    assert slug("collections/postman_mirror.yaml") == "postman-mirror"
+    assert slug("collections/legacy/postman_mirror.yaml") == "legacy/postman-mirror"
     assert slug("elsewhere/demo.yaml") == "demo"
 
 
@@ -138,3 +143,24 @@ def test_readme_collection_example_is_valid(tmp_path: Path) -> None:
     example = readme.split("## Collections", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     collection = load_collection(write(tmp_path, example))
     assert [spec.name for spec in collection.requests] == ["generate", "edit the result"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("2025-6-1", "demo.yaml:2: as_of: '2025-6-1' does not have the expected form (a day as YYYY-MM-DD, e.g. 2025-06-01)"),
+        ("'2025-13-01'", "demo.yaml:2: as_of: '2025-13-01' is not a day of the calendar (expected YYYY-MM-DD)"),
+    ],
+)
+def test_a_bad_as_of_is_one_located_error(tmp_path: Path, as_of: str, message: str) -> None:
+    path = tmp_path / "demo.yaml"
+    path.write_text(f"name: Demo\nas_of: {as_of}\nrequests:\n  - name: a\n    path: /images/generations\n")
+    with pytest.raises(CollectionError) as caught:
+        load_collection(path, display="demo.yaml")
+    assert str(caught.value) == message
+
+
+def test_as_of_reads_an_unquoted_yaml_date(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yaml"
+    path.write_text("name: Demo\nas_of: 2025-06-01\nrequests:\n  - name: a\n    path: /images/generations\n")
+    assert load_collection(path).as_of == SEED_ERA

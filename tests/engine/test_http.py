@@ -42,8 +42,8 @@ def test_text_only_form_is_multipart(client: httpx.Client, sandbox_url: str) -> 
     assert response.status == 400 and response.json["error"]["message"] == "'image' is a required property"
 
 
-def test_stream_events_keep_order_and_time(client: httpx.Client, sandbox_url: str) -> None:
-    sent = generation(sandbox_url, model="gpt-image-1", size="1024x1024", stream=True, partial_images=2)
+def test_stream_events_keep_order_and_time(client: httpx.Client, today_sandbox_url: str) -> None:
+    sent = generation(today_sandbox_url, model="gpt-image-1.5", size="1024x1024", stream=True, partial_images=2)
     response = send(client, sent)
     assert response.events is not None
     kinds = [event.data["type"] for event in response.events]

@@ -1,6 +1,7 @@
 """The gateway deviations as data, shared by the per-request tests and the matrix test:
 each sandbox fault that imitates a non-conforming gateway, the shipped request it fails,
-and what the failure must say."""
+and what the failure must say. The requests are the legacy (seed-era) ones: most deviations are about the
+url mode, variations and DALL·E behaviours of that era; the sandbox fixtures serve it by default."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ class Deviation(NamedTuple):
     args: tuple[str, ...] = ()
 
 
-ERRORS = "errors.yaml::missing prompt"
+ERRORS = "legacy/errors.yaml::missing prompt"
 DEVIATIONS = [
     # Error bodies that are not the OpenAI envelope.
     Deviation("plain-text-errors", ERRORS, ["[error_envelope]", "not JSON", "[response_schema]", "text/plain"]),
@@ -33,26 +34,26 @@ DEVIATIONS = [
     Deviation("errors-as-200", ERRORS, ["[status_code]", "expected 400, got 200"]),
     Deviation("wrong-error-status", ERRORS, ["[status_code]", "expected 400, got 500"]),
     # A secret echoed back (the failure text itself must not carry it: see the test).
-    Deviation("echo-key", "errors.yaml::wrong API key", ["[no_secret_echo]", "echoes all of the"],
+    Deviation("echo-key", "legacy/errors.yaml::wrong API key", ["[no_secret_echo]", "echoes all of the"],
               args=("--var", f"wrong_key={WRONG_KEY}")),
     # Parameters ignored or answered wrongly.
-    Deviation("swap-response-format", "generations.yaml::dall-e-2 url 256x256", ["[response_format]", "expected url"]),
-    Deviation("ignore-response-format", "generations.yaml::dall-e-2 b64_json 1024x1024",
+    Deviation("swap-response-format", "legacy/generations.yaml::dall-e-2 url 256x256", ["[response_format]", "expected url"]),
+    Deviation("ignore-response-format", "legacy/generations.yaml::dall-e-2 b64_json 1024x1024",
               ["[response_format]", "expected b64_json (asked for)"]),
-    Deviation("ignore-size", "generations.yaml::dall-e-2 url 256x256", ["[image_decodes]", "expected 256x256, got 1024x1024"]),
-    Deviation("clamp-n=1", "generations.yaml::dall-e-2 url 512x512 n=2", ["[image_count]", "expected 2 images, got 1"]),
-    Deviation("wrong-format", "generations.yaml::dall-e-2 url 256x256", ["[image_decodes]", "expected a png image, got jpeg"]),
-    Deviation("drop-revised-prompt", "generations.yaml::dall-e-3 url 1024x1024", ["[revised_prompt]"]),
-    Deviation("drop-usage", "generations.yaml::gpt-image-1 1024x1024", ["[usage]", "expected a usage object"]),
+    Deviation("ignore-size", "legacy/generations.yaml::dall-e-2 url 256x256", ["[image_decodes]", "expected 256x256, got 1024x1024"]),
+    Deviation("clamp-n=1", "legacy/generations.yaml::dall-e-2 url 512x512 n=2", ["[image_count]", "expected 2 images, got 1"]),
+    Deviation("wrong-format", "legacy/generations.yaml::dall-e-2 url 256x256", ["[image_decodes]", "expected a png image, got jpeg"]),
+    Deviation("drop-revised-prompt", "legacy/generations.yaml::dall-e-3 url 1024x1024", ["[revised_prompt]"]),
+    Deviation("drop-usage", "legacy/generations.yaml::gpt-image-1 1024x1024", ["[usage]", "expected a usage object"]),
     # Inputs dropped.
-    Deviation("single-image-input", "edits.yaml::gpt-image-1 four images gift basket",
+    Deviation("single-image-input", "legacy/edits.yaml::gpt-image-1 four images gift basket",
               ["[input_images_used]", "for 4 input images", "not every input image was used"]),
-    Deviation("drop-mask", "edits.yaml::dall-e-2 mask url 512x512",
+    Deviation("drop-mask", "legacy/edits.yaml::dall-e-2 mask url 512x512",
               ["[edit_preserves_unmasked]", "pixels outside the editable area unchanged"]),
-    Deviation("no-variations", "variations.yaml::dall-e-2 url 256x256", ["[status_code]", "expected 200, got 404"]),
-    Deviation("variations-ignore-input", "variations.yaml::dall-e-2 b64_json 512x512 n=3",
+    Deviation("no-variations", "legacy/variations.yaml::dall-e-2 url 256x256", ["[status_code]", "expected 200, got 404"]),
+    Deviation("variations-ignore-input", "legacy/variations.yaml::dall-e-2 b64_json 512x512 n=3",
               ["[variation_resembles_input]", "the input looks ignored"]),
     # A gateway cutting long requests: the edit takes 0.15 s at this latency scale, the gateway waits 0.05 s.
-    Deviation("timeout=0.05", "edits.yaml::dall-e-2 transparent image without mask",
+    Deviation("timeout=0.05", "legacy/edits.yaml::dall-e-2 transparent image without mask",
               ["[status_code]", "expected 200, got 504"], sandbox={"latency_scale": 0.01}),
 ]

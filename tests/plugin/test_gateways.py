@@ -24,7 +24,7 @@ def test_each_gateway_deviation_fails_its_request_with_the_check_that_caught_it(
     suite: pytest.Pytester, sandbox, deviation: Deviation
 ) -> None:
     server = sandbox(api_key=KEY, faults=[deviation.fault], **deviation.sandbox)
-    node = f"collections/contract/{deviation.node}"
+    node = f"collections/{deviation.node}"
     result = suite.runpytest(node, "--target", server.base_url, "--live", "--latency-scale", "0.1",
                              "-p", "no:cacheprovider", *deviation.args)
     result.assert_outcomes(failed=1)
@@ -47,6 +47,6 @@ def test_the_same_request_passes_without_the_fault(suite: pytest.Pytester, sandb
     """The control: what fails above is the fault, not the request. (Rows run as shipped are covered by
     test_live_suite's all-green run; these are the ones run with other variables or sandbox settings.)"""
     server = sandbox(api_key=KEY, **deviation.sandbox)
-    result = suite.runpytest(f"collections/contract/{deviation.node}", "--target", server.base_url, "--live",
+    result = suite.runpytest(f"collections/{deviation.node}", "--target", server.base_url, "--live",
                              "--latency-scale", "0.1", "-p", "no:cacheprovider", *deviation.args)
     result.assert_outcomes(passed=1)

@@ -71,7 +71,7 @@ def newman() -> Path:
 
 
 def test_mirror_round_trips_through_newman(tmp_path: Path, newman: Path, sandbox) -> None:
-    mirror = REPO / "collections" / "postman_mirror.yaml"
+    mirror = REPO / "collections" / "legacy" / "postman_mirror.yaml"
     exported = tmp_path / "export" / "mirror.json"
     export_file(mirror, exported)
     assert sorted(path.name for path in (tmp_path / "export" / "mirror_files").iterdir()) == [
