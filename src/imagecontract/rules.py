@@ -607,16 +607,22 @@ RESPONSE_FORMATS = ("url", "b64_json")
 
 @dataclass(frozen=True)
 class ApiView:
-    """The API as of one day: which models and endpoints it serves, which parameters it takes, its defaults."""
+    """The API as of one day: which models and endpoints it serves, which parameters it takes, its defaults.
+
+    `still_serves` names retired models and endpoints served anyway, as a gateway routing them elsewhere does."""
 
     day: date
+    still_serves: frozenset[str] = frozenset()
 
     def model(self, name: str) -> tuple[ModelRules | None, str]:
         """(rules on the day, status): status `unknown`, `unreleased`, `available` or `retired`."""
         newest = MODELS.get(name)
         if newest is None:
             return None, "unknown"
-        return model_rules(name, self.day), newest.lifecycle.status(self.day)
+        status = newest.lifecycle.status(self.day)
+        if status == "retired" and name in self.still_serves:
+            return model_rules(name, self.day), "available"
+        return model_rules(name, self.day), status
 
     def models(self, endpoint: str | None = None) -> list[ModelRules]:
         """The models served on the day (on `endpoint`, when given)."""
@@ -625,7 +631,8 @@ class ApiView:
                 if rules is not None and status == "available" and (endpoint is None or rules.supports(endpoint))]
 
     def endpoint_status(self, endpoint: str) -> str:
-        return ENDPOINT_LIFECYCLES[endpoint].status(self.day)
+        status = ENDPOINT_LIFECYCLES[endpoint].status(self.day)
+        return "available" if status == "retired" and endpoint in self.still_serves else status
 
     def params(self, where: str) -> dict[str, Param]:
         """The parameters of a body kind (`generations`, `edits`, `edits.json`, `variations`) on the day."""
@@ -650,9 +657,9 @@ class ApiView:
         return frozenset(param.name for param in PARAMS if param.gpt_only and param.since <= self.day)
 
 
-def api_on(day: date | None = None) -> ApiView:
-    """The API as of `day` (today when None)."""
-    return ApiView(day or today())
+def api_on(day: date | None = None, still_serves: Iterable[str] = ()) -> ApiView:
+    """The API as of `day` (today when None), serving the retired models and endpoints of `still_serves` anyway."""
+    return ApiView(day or today(), frozenset(still_serves))
 
 
 def all_param_names(where: str | None = None) -> frozenset[str]:

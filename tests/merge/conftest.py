@@ -21,12 +21,15 @@ KEY = "ic-merge-gateway-key-0123456789"
 TARGETS = "\n- name: gw\n  base_url: https://gw.example/v1\n  api_key_env: GW_KEY\n  unsupported:\n" \
           "    - capability: variations\n      reason: no variations route\n"
 CONTRACT = "collections/contract/"
+LEGACY = "collections/legacy/"
 FILES = [f"{CONTRACT}chain.yaml", f"{CONTRACT}edits.yaml", f"{CONTRACT}errors.yaml", f"{CONTRACT}generations.yaml",
-         f"{CONTRACT}streaming.yaml", f"{CONTRACT}variations.yaml", "collections/postman_mirror.yaml"]
+         f"{CONTRACT}lifecycle.yaml", f"{CONTRACT}streaming.yaml", f"{LEGACY}chain.yaml", f"{LEGACY}edits.yaml",
+         f"{LEGACY}errors.yaml", f"{LEGACY}generations.yaml", f"{LEGACY}postman_mirror.yaml", f"{LEGACY}variations.yaml"]
 SHARDS = {
     "shard1": [f"{CONTRACT}errors.yaml"],
-    "shard2": [f"{CONTRACT}chain.yaml", f"{CONTRACT}generations.yaml"],
-    "shard3": [f"{CONTRACT}edits.yaml", f"{CONTRACT}streaming.yaml", f"{CONTRACT}variations.yaml", "collections/postman_mirror.yaml"],
+    "shard2": [f"{CONTRACT}chain.yaml", f"{CONTRACT}generations.yaml", f"{LEGACY}chain.yaml"],
+    "shard3": [f"{CONTRACT}edits.yaml", f"{CONTRACT}lifecycle.yaml", f"{CONTRACT}streaming.yaml", f"{LEGACY}edits.yaml",
+               f"{LEGACY}errors.yaml", f"{LEGACY}generations.yaml", f"{LEGACY}postman_mirror.yaml", f"{LEGACY}variations.yaml"],
 }
 """Each shard keeps these files; the collection order interleaves shard 2 and shard 3."""
 GW_ARGS = ["--target", "gw", "--var", "numberOfImages=2"]
@@ -66,8 +69,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         targets.write(TARGETS)
     jobs = {"full": GW_ARGS, **{name: [*GW_ARGS, *deselect_all_but(kept)] for name, kept in SHARDS.items()},
             "openai-full": OPENAI_ARGS,
-            "openai1": [*OPENAI_ARGS, *deselect_all_but([f"{CONTRACT}errors.yaml", f"{CONTRACT}variations.yaml"])],
-            "openai2": [*OPENAI_ARGS, *deselect_all_but([f"{CONTRACT}chain.yaml", "collections/postman_mirror.yaml"])]}
+            "openai1": [*OPENAI_ARGS, *deselect_all_but([f"{LEGACY}errors.yaml", f"{LEGACY}variations.yaml",
+                                                         f"{CONTRACT}lifecycle.yaml"])],
+            "openai2": [*OPENAI_ARGS, *deselect_all_but([f"{LEGACY}chain.yaml", f"{LEGACY}postman_mirror.yaml"])]}
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(project)
         patch.setenv("GW_KEY", KEY)

@@ -53,11 +53,11 @@ def test_merged_summary_is_the_unsharded_one(runs: Any, merged: Path) -> None:
 def test_merged_junit_has_every_test_once_with_its_failure_text(runs: Any, merged: Path) -> None:
     cases = junit_cases(merged / "junit.xml")
     assert cases == junit_cases(runs.root / "full" / "junit.xml")
-    assert len({(classname, name) for classname, name, _ in cases}) == 59
+    assert len({(classname, name) for classname, name, _ in cases}) == 135
     failure = next(children for _, name, children in cases if name == "Image generations [URL]")
     assert failure[0][0] == "failure" and "request changed since recording: JSON body: $.n 1 recorded, 2 now" in failure[0][2]
     skip = next(children for classname, name, children in cases
-                if (classname, name) == ("collections.contract.variations.yaml", "dall-e-2 url 256x256"))
+                if (classname, name) == ("collections.legacy.variations.yaml", "dall-e-2 url 256x256"))
     assert skip[0][:2] == ("skipped", "declared unsupported by gw: no variations route")
 
 
@@ -65,7 +65,7 @@ def test_merged_report_shows_every_test_with_its_images(runs: Any, merged: Path)
     mine, theirs = blob(merged / "report.html")["tests"], blob(runs.root / "full" / "report.html")["tests"]
     summary = json.loads((merged / "summary.json").read_text())
     images = ImageStore.from_json(summary["images"])
-    assert list(mine) == list(theirs) and len(mine) == 59
+    assert list(mine) == list(theirs) and len(mine) == 135
     for record in summary["tests"]:
         [row], [original] = mine[record["nodeid"]], theirs[record["nodeid"]]
         assert {key: row[key] for key in ROW_FACTS} == {key: original[key] for key in ROW_FACTS}, record["nodeid"]
@@ -75,7 +75,7 @@ def test_merged_report_shows_every_test_with_its_images(runs: Any, merged: Path)
     assert set(table) == set(summary["images"]) and len(table) > 20
     referenced = set(re.findall(r'data-ic=\\?"([0-9a-f]+)', html.unescape(html.unescape(page))))
     assert referenced and referenced <= set(table)
-    assert "43 passed, 4 failed, 12 skipped, 0 error" in html.unescape(page)
+    assert "118 passed, 4 failed, 13 skipped, 0 error" in html.unescape(page)
 
 
 def test_duplicated_and_missing_tests_exit_1_and_are_named(runs: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,10 +86,10 @@ def test_duplicated_and_missing_tests_exit_1_and_are_named(runs: Any, tmp_path: 
     err = capsys.readouterr().err
     assert (f"duplicated across shards: collections/contract/chain.yaml::generate in {shard2 / 'summary.json'} "
             f"and {shard2 / 'summary.json'}") in err
-    assert "missing: collections/postman_mirror.yaml::Create image variation [IMG] (expected, but in no shard)" in err
+    assert "missing: collections/legacy/postman_mirror.yaml::Create image variation [IMG] (expected, but in no shard)" in err
     written = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert written["run"]["counts"]["total"] == 24 + 2 * 17, "duplicates are kept, not dropped"
-    assert len(junit_cases(tmp_path / "out" / "junit.xml")) == 24 + 2 * 17
+    assert written["run"]["counts"]["total"] == 25 + 2 * 34, "duplicates are kept, not dropped"
+    assert len(junit_cases(tmp_path / "out" / "junit.xml")) == 25 + 2 * 34
 
 
 @pytest.mark.parametrize(("make", "expected"), [

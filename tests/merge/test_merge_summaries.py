@@ -30,8 +30,8 @@ def shards(runs: Any, *names: str) -> list[Shard]:
 def test_merged_summary_equals_the_unsharded_one_test_for_test(runs: Any) -> None:
     full = runs.summary("full")
     merged = merge_summaries(shards(runs, "shard3", "shard1", "shard2")).summary
-    assert merged["run"]["counts"] == full["run"]["counts"] == {"passed": 43, "failed": 4, "skipped": 12, "error": 0,
-                                                                "total": 59}
+    assert merged["run"]["counts"] == full["run"]["counts"] == {"passed": 118, "failed": 4, "skipped": 13, "error": 0,
+                                                                "total": 135}
     assert [record["nodeid"] for record in merged["tests"]] == [record["nodeid"] for record in full["tests"]]
     for mine, theirs in zip(merged["tests"], full["tests"]):
         assert without_timings(mine) == without_timings(theirs), mine["nodeid"]
@@ -42,25 +42,25 @@ def test_merged_summary_equals_the_unsharded_one_test_for_test(runs: Any) -> Non
 
 def test_records_carry_what_junit_and_the_html_log_show(runs: Any) -> None:
     records = {record["nodeid"]: record for record in runs.summary("full")["tests"]}
-    skipped = records["collections/contract/variations.yaml::dall-e-2 url 256x256"]
+    skipped = records["collections/legacy/variations.yaml::dall-e-2 url 256x256"]
     assert (skipped["when"], skipped["outcome"]) == ("setup", "skipped")
     assert skipped["longrepr"][2] == "Skipped: declared unsupported by gw: no variations route"
-    failed = records["collections/postman_mirror.yaml::Image generations [URL]"]
+    failed = records["collections/legacy/postman_mirror.yaml::Image generations [URL]"]
     assert failed["outcome"] == "failed" and "request changed since recording" in failed["longrepr"]
-    assert [record["index"] for record in runs.summary("full")["tests"]] == list(range(59))
+    assert [record["index"] for record in runs.summary("full")["tests"]] == list(range(135))
 
 
 def test_a_test_in_two_shards_is_kept_twice_and_named(runs: Any) -> None:
     merged = merge_summaries(shards(runs, "shard1", "shard2", "shard3", "shard1"))
     source = str(runs.root / "shard1" / "summary.json")
     assert merged.problems[0] == f"duplicated across shards: collections/contract/errors.yaml::no API key in {source} and {source}"
-    assert len(merged.duplicated) == 24 and merged.missing == []
-    assert merged.summary["run"]["counts"]["total"] == 59 + 24
+    assert len(merged.duplicated) == 25 and merged.missing == []
+    assert merged.summary["run"]["counts"]["total"] == 135 + 25
 
 
 def test_missing_tests_named_from_the_expected_list(runs: Any, tmp_path: Path) -> None:
     expected = tmp_path / "tests.txt"
-    expected.write_text("\n".join(record["nodeid"] for record in runs.summary("full")["tests"]) + "\n\n59 tests collected in 1.0s\n")
+    expected.write_text("\n".join(record["nodeid"] for record in runs.summary("full")["tests"]) + "\n\n135 tests collected in 1.0s\n")
     merged = merge_summaries(shards(runs, "shard1", "shard3"), read_expected(expected))
     assert merged.missing == [f"missing: {record['nodeid']} (expected, but in no shard)"
                               for record in runs.summary("shard2")["tests"]]

@@ -27,8 +27,18 @@ EXTRA_REQUESTS = """\
 
 KEY = "ic-report-test-key-0123456789"
 
+STILL_SERVED = ("dall-e-2", "gpt-image-1", "variations")
+"""The report's project mixes url-mode DALL·E images and variations (the seed era's) with stream partials (from
+2026-05-13 on, when DALL·E was gone): its sandbox is today's, still serving those, as a routing gateway would."""
+
 
 @pytest.fixture
 def project(make_project) -> pytest.Pytester:
     """collections/demo.yaml: the demo chain plus every other kind of image the report shows."""
     return make_project(EXTRA_REQUESTS, key=KEY, with_error=True)
+
+
+@pytest.fixture
+def report_server(sandbox):
+    """Today's sandbox, still serving what the project's seed-era requests need (STILL_SERVED)."""
+    return sandbox(as_of=None, still_serves=STILL_SERVED)

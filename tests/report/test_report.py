@@ -16,6 +16,7 @@ from imagecontract.report.render import render_test_section
 
 
 
+
 def read_summary(root: Path) -> dict[str, Any]:
     return json.loads((root / "reports" / "summary.json").read_text())
 
@@ -36,8 +37,8 @@ def by_request(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture
-def live_run(project: pytest.Pytester, sandbox) -> pytest.Pytester:
-    server = sandbox()
+def live_run(project: pytest.Pytester, report_server) -> pytest.Pytester:
+    server = report_server
     result = project.runpytest("collections", "--target", server.base_url, "--live")
     result.assert_outcomes(passed=5, failed=1)
     return project
@@ -111,8 +112,8 @@ def test_sections_render_from_the_summary_alone(live_run: pytest.Pytester) -> No
         assert tests[record["nodeid"]][0]["extras"][0]["content"] == render_test_section(record, images)
 
 
-def test_no_report_and_report_path(project: pytest.Pytester, sandbox) -> None:
-    server = sandbox()
+def test_no_report_and_report_path(project: pytest.Pytester, report_server) -> None:
+    server = report_server
     args = ["collections", "--target", server.base_url, "--live", "-k", "missing"]
     project.runpytest(*args, "--no-report").assert_outcomes(passed=1, deselected=5)
     assert not (project.path / "reports").exists()

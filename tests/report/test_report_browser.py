@@ -14,10 +14,10 @@ BROKEN_IMAGES = """Array.from(document.images)
 """Images that did not load; pytest-html's own media viewer `<img src="">` is hidden when a test has no media."""
 
 
-def test_report_renders_every_image_without_errors(project: pytest.Pytester, sandbox) -> None:
+def test_report_renders_every_image_without_errors(project: pytest.Pytester, report_server) -> None:
     chromium = require_program("chromium", "chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
-    server = sandbox()
+    server = report_server
     project.runpytest("collections", "--target", server.base_url, "--live").assert_outcomes(passed=5, failed=1)
     report = project.path / "reports" / "report.html"
     problems: list[str] = []

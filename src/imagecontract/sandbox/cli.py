@@ -44,6 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="serve the API as it was on this day (default: today); 2025-06-01 is the seed era of the legacy collections",
     )
+    parser.add_argument(
+        "--still-serve",
+        action="append",
+        default=[],
+        metavar="MODEL|ENDPOINT",
+        help="serve this retired model (dall-e-2, gpt-image-1, ...) or endpoint (variations) anyway, as a gateway "
+             "routing it to another provider does (repeatable)",
+    )
     parser.add_argument("--list-faults", action="store_true", help="print the available faults and exit")
     parser.set_defaults(func=serve)
 
@@ -58,6 +66,17 @@ def _day(text: str | None) -> date | None:
         return parse_day(text)
     except ValueError as exc:
         raise ImageContractError(f"--as-of {exc}") from None
+
+
+def _retired_names(names: Sequence[str]) -> list[str]:
+    """`--still-serve` values, each a model or endpoint the rules table knows."""
+    from imagecontract.rules import ENDPOINTS, MODELS
+
+    for name in names:
+        if name not in MODELS and name not in ENDPOINTS:
+            raise ImageContractError(f"--still-serve {name!r}: not a model or endpoint of the rules table "
+                                     f"(models: {', '.join(MODELS)}; endpoints: {', '.join(ENDPOINTS)})")
+    return list(names)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -75,6 +94,7 @@ def serve(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
         faults=tuple(args.fault),
         as_of=as_of,
+        still_serves=tuple(_retired_names(args.still_serve)),
     )
     server = make_server(config, log_level="info")
     try:

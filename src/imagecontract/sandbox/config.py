@@ -23,6 +23,8 @@ class SandboxConfig:
     faults: Sequence[str] = ()
     clock: Callable[[], float] = field(default=time.time)
     as_of: date | None = None
+    still_serves: Sequence[str] = ()
+    """Retired models and endpoints (`variations`) served anyway, imitating a gateway that routes them elsewhere."""
 
     @property
     def day(self) -> date:

@@ -84,7 +84,7 @@ async def _answer(sandbox: Sandbox, request: Request, endpoint: str) -> Response
     try:
         authenticate(sandbox, request)
         sandbox.faults.gate(endpoint)
-        api = rules.api_on(sandbox.config.day)
+        api = rules.api_on(sandbox.config.day, sandbox.config.still_serves)
         _served(api, endpoint)
         image_request = await validation.parse(request, endpoint, api, sandbox.files)
         headers = sandbox.limiter.take(image_request.n) if sandbox.limiter else {}
