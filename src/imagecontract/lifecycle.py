@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from imagecontract import rules
 from imagecontract.errors import ImageContractError
@@ -98,4 +98,23 @@ def _retirement_expected(name: str, endpoint: str, day: date, served: frozenset[
     if lifecycle.status(day) != "retired":
         when = lifecycle.retired.isoformat() if lifecycle.retired else "never"
         return f"{name} is not retired as of {day.isoformat()} (retired on {when})"
+    return None
+
+
+def chain_skip_reason(requests: Sequence[Any], spec: Any, collection_path: str, collection_as_of: date | None,
+                      day: date, serves: Iterable[str] = (), target_name: str = "the target") -> str | None:
+    """`skip_reason` for a request and its chain: a chain of requests (saved images and values) runs whole or
+    not at all, so re-recording part of one never leaves cassettes that disagree with each other."""
+    from imagecontract.shard import Unit, chain_groups
+
+    served = tuple(serves)
+    own = skip_reason(spec, collection_as_of, day, served, target_name)
+    if own is not None:
+        return own
+    groups = chain_groups([Unit(other.name, collection_path, other) for other in requests])
+    group = next((group for group in groups if any(unit.spec is spec for unit in group)), [])
+    for unit in group:
+        reason = None if unit.spec is spec else skip_reason(unit.spec, collection_as_of, day, served, target_name)
+        if reason is not None:
+            return f"part of a chain whose request {unit.spec.name!r} is skipped: {reason}"
     return None

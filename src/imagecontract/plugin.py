@@ -193,12 +193,16 @@ def declared_unsupported(item: pytest.Item) -> str | None:
         return None
     named = item.config.stash.get(TARGET, None)
     declared = named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()]) if named else None
-    settings = item.config.stash[SETTINGS]
-    collection = item.collection_file.collection
-    if declared or not settings.sends_for(collection, item.spec):
-        return declared
-    return lifecycle.skip_reason(item.spec, collection.as_of, settings.as_of, named.serves if named else (),
-                                 named.name if named else settings.target)
+    return declared or unserved(item.config, item.collection_file.collection, item.spec)
+
+
+def unserved(config: pytest.Config, collection: Collection, spec: RequestSpec) -> str | None:
+    """Why the target's day does not serve a request that would reach it (`lifecycle`), or None."""
+    settings, named = config.stash[SETTINGS], config.stash.get(TARGET, None)
+    if not settings.sends_for(collection, spec):
+        return None
+    return lifecycle.chain_skip_reason(collection.requests, spec, str(collection.path), collection.as_of,
+                                       settings.as_of, named.serves if named else (), named.name if named else settings.target)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -288,6 +292,8 @@ def _guard_cost(config: pytest.Config, requests: list[tuple[Collection, RequestS
         if "live_only" in spec.tags and not settings.live:
             continue
         if not settings.live and settings.record_mode is RecordMode.ONCE and settings.cassette_path(collection, spec).exists():
+            continue
+        if unserved(config, collection, spec):
             continue
         estimated += image_budget.request_images(spec, layered(settings.variables, collection.variables, settings.environ))
     reporter = config.pluginmanager.get_plugin("terminalreporter")

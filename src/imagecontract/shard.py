@@ -94,13 +94,16 @@ def chain_groups(units: Sequence[Unit]) -> list[list[Unit]]:
 
 
 def recorded_seconds(cassette: Path | None) -> float | None:
-    """The latencies a cassette recorded, summed; None when there is none or it cannot be read."""
+    """The latencies a cassette recorded, summed; None when there is none or it cannot be read.
+
+    A url-mode answer's image downloads are interactions without a latency of their own: they do not count."""
     if cassette is None or not cassette.is_file():
         return None
     try:
         document = yaml.safe_load(cassette.read_text(encoding="utf-8"))
         responses = [interaction["response"] for interaction in document["interactions"]]
-        return float(sum(float(response[LATENCY]) for response in responses))
+        timed = [float(response[LATENCY]) for response in responses if LATENCY in response]
+        return float(sum(timed)) if timed else None
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
         return None
 
