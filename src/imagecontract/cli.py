@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "imagecontract.matrix_cli",
     "imagecontract.merge_cli",
     "imagecontract.scan_cli",
+    "imagecontract.drift_cli",
 )
 
 
