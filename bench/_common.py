@@ -141,12 +141,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def image_project(directory: Path, requests: int, n: int, size: str = "1024x1024") -> Path:
-    """A project with one collection of `requests` dall-e-2 generations of `n` b64_json images each; returns its root."""
+    """A project with one collection of `requests` gpt-image-1.5 generations of `n` (b64_json) images each; returns its root."""
     collections = directory / "collections"
     collections.mkdir(parents=True, exist_ok=True)
     (collections / "many.yaml").write_text("name: Many images\nrequests:\n" + "".join(
         f"  - name: batch {index}\n    path: /images/generations\n"
-        f"    json: {{model: dall-e-2, prompt: a lighthouse number {index}, n: {n}, size: {size}, response_format: b64_json}}\n"
+        f"    json: {{model: gpt-image-1.5, prompt: a lighthouse number {index}, n: {n}, size: {size}, quality: low}}\n"
         f"    expect:\n      images: {{count: {n}, size: {size}}}\n"
         for index in range(requests)
     ))

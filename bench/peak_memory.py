@@ -1,6 +1,6 @@
 """Benchmark (d): peak memory of a run whose every response carries ten 1024x1024 images.
 
-A generated collection of `--requests` dall-e-2 generations of n=10 b64_json 1024x1024 images is
+A generated collection of `--requests` gpt-image-1.5 generations of n=10 (b64_json) 1024x1024 images is
 recorded from a sandbox answering at once, then run four ways: live and replayed from the cassettes,
 each with the report and with `--no-report`. Peak memory is the pytest process's peak resident set
 size, `ru_maxrss` from `os.wait4` on that process (one process, no xdist), so interpreter and imports
@@ -37,7 +37,7 @@ def main() -> None:
                            ("replay, report", report), ("replay, --no-report", ["--no-report"])):
             run = run_pytest(["collections", "-q", *args], env=env, cwd=project).require(passed=requests)
             rows.append([name, f"{run.peak_rss_mb:.0f}", f"{run.wall:.1f}"])
-    print(f"{requests} requests x n={PER_REQUEST} dall-e-2 1024x1024 b64_json ({requests * PER_REQUEST} images); "
+    print(f"{requests} requests x n={PER_REQUEST} gpt-image-1.5 1024x1024 b64_json ({requests * PER_REQUEST} images); "
           f"peak RSS of the pytest process (wait4 ru_maxrss)\n")
     print(table(["run", "peak RSS MB", "wall s"], rows))
 

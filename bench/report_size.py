@@ -1,6 +1,6 @@
 """Benchmark (c): what the HTML report costs for a run returning 100 images, in time and in bytes.
 
-A generated collection of 10 dall-e-2 requests x n=10 (b64_json, 1024x1024) runs live against a sandbox
+A generated collection of 10 gpt-image-1.5 requests x n=10 (b64_json, 1024x1024) runs live against a sandbox
 answering at once (latency 0), once with the report and once with `--no-report`, per round; the time the
 report adds is the difference of the two wall times (medians over the rounds), and the sizes are those
 of `report.html` and `summary.json`.
@@ -38,7 +38,7 @@ def main() -> None:
         html, summary = report.stat().st_size, (report.parent / "summary.json").stat().st_size
         images = server.stats()["images_generated"] // rounds // 2
     with_report, without = statistics.median(walls["report"]), statistics.median(walls["no report"])
-    print(f"{REQUESTS} requests x n={PER_REQUEST} dall-e-2 1024x1024 b64_json = {images} images, live, sandbox latency 0; "
+    print(f"{REQUESTS} requests x n={PER_REQUEST} gpt-image-1.5 1024x1024 b64_json = {images} images, live, sandbox latency 0; "
           f"median of {rounds} rounds\n")
     print(table(["measure", "value"], [
         ["wall with the report", f"{with_report:.2f} s"],

@@ -21,6 +21,8 @@ from imagecontract import rules
 from imagecontract.sandbox.messages import ERRORS
 from imagecontract.svg import inspect_svg
 
+pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
+
 AUTH = {"Authorization": f"Bearer {KEY}"}
 PNG = make_png(size=(256, 256))
 MASK = make_png(size=(256, 256), hole=(64, 64, 192, 192))
