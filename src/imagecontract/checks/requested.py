@@ -17,7 +17,6 @@ from imagecontract.rules import (
     ModelRules,
     effective_model,
     model_rules,
-    parse_size,
 )
 
 
