@@ -108,9 +108,10 @@ async def parse(request: Request, endpoint: str, api: ApiView, files: FileStore)
 
 def _reference_list(fields: Mapping[str, Any]) -> list[Any]:
     images = fields.get("images")
+    if images is None:
+        raise ApiError("missing_parameter", param="images")
     if not isinstance(images, list) or not images:
-        raise ApiError("missing_image") if images is None else ApiError(
-            "invalid_reference", param="images", detail="expected a non-empty array of image references")
+        raise ApiError("invalid_reference", param="images", detail="expected a non-empty array of image references")
     return images
 
 
