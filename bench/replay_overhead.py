@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from imagecontract.collection import load_collection
-from imagecontract.engine import CollectionState, RunSettings, prepare
-from imagecontract.http import new_client, send
-from imagecontract.runner import SANDBOX_RECORDING_KEY
+from imagecontract.cli.run import SANDBOX_RECORDING_KEY
+from imagecontract.collection.loader import load_collection
+from imagecontract.run.engine import CollectionState, RunSettings, prepare
+from imagecontract.run.http import new_client, send
 from imagecontract.sandbox import running_sandbox
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ from typing import Any, Callable
 import pytest
 from services import redis_server  # noqa: F401  (the fixture)
 
-from imagecontract import budget
 from imagecontract.errors import ImageContractError
+from imagecontract.image_budget import budget
 
 
 def test_images_of_counts_n_default_one() -> None:

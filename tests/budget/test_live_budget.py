@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from imagecontract import budget
+from imagecontract.image_budget import budget
 
 SPEED = 20.0
 """Sandbox seconds per real second: its 60 s window lasts 3 real seconds."""

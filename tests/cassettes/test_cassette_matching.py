@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vcr.request import Request
 
-from imagecontract.matching import (
+from imagecontract.cassettes.matching import (
     Body,
     body_differences,
     closest_difference,

@@ -10,9 +10,9 @@ from typing import Any, Callable
 import httpx
 import pytest
 import yaml
-
 from conftest import PNG, ImageServer, make_png
-from imagecontract.cassettes import CassetteSession, RecordMode, use_cassette
+
+from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cassette
 from imagecontract.errors import CassetteCorrupt, CassetteError, CassetteMissing, RequestChanged
 
 KEY = "sk-test-0000000000000000"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection import load_collection, slugify
+from imagecontract.collection.loader import load_collection, slugify
 from imagecontract.errors import CollectionError
-from imagecontract.plugin import NOT_COLLECTIONS
+from imagecontract.pytest.plugin import NOT_COLLECTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,7 +122,7 @@ def test_slugify() -> None:
 
 
 def test_cassette_slug_keeps_the_path_below_collections() -> None:
-    from imagecontract.collection import Collection
+    from imagecontract.collection.loader import Collection
 
     def slug(path: str) -> str:
         return Collection(name="x", path=Path(path), requests=()).slug

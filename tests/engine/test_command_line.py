@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.cli import main
-from imagecontract.runner import pytest_args
+from imagecontract.cli.main import main
+from imagecontract.cli.run import pytest_args
 
 
 def test_run_defaults_to_the_collections_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from imagecontract.errors import TransportError
 from imagecontract.exchange import SentRequest
-from imagecontract.http import new_client, parse_event, send, text_only_multipart
+from imagecontract.run.http import new_client, parse_event, send, text_only_multipart
 
 AUTH = {"Authorization": "Bearer ic-test-key-123456"}
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from imagecontract.matrix import build_matrix, cell_of, column_names, to_html, to_json, to_markdown
+from imagecontract.report.matrix import build_matrix, cell_of, column_names, to_html, to_json, to_markdown
 
 
 def record(nodeid: str, outcome: str, **extra: object) -> dict:

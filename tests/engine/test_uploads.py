@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from imagecontract.environment import load_environment
+from imagecontract.collection.environment import load_environment
 from imagecontract.errors import CollectionError, FixtureError
-from imagecontract.uploads import file_part
+from imagecontract.run.uploads import file_part
 
 
 def part(spec: dict, tmp_path: Path = Path("."), saved: dict | None = None):

@@ -20,12 +20,17 @@ import pytest
 import yaml
 from raw_http import cut_mid_body, huge_body, silent, undecodable_image
 from user_project import (
-    NO_DNS_CONFTEST, SMALL_BODY_CAP_CONFTEST, assert_clean_output, output_of, tree_digest, unmatched,
+    NO_DNS_CONFTEST,
+    SMALL_BODY_CAP_CONFTEST,
+    assert_clean_output,
+    output_of,
+    tree_digest,
+    unmatched,
 )
 
-from imagecontract.cassettes import RecordMode
-from imagecontract.collection import load_collection
-from imagecontract.engine import CollectionState, RunSettings, run_request
+from imagecontract.cassettes.session import RecordMode
+from imagecontract.collection.loader import load_collection
+from imagecontract.run.engine import CollectionState, RunSettings, run_request
 from imagecontract.schemas import SchemaStore
 
 Build = Callable[["Place"], None]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.cli import main
+from imagecontract.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "ic-matrix-test-key-0123456789"

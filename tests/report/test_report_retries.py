@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
-
-from imagecontract import budget
 from test_report import blob
+
+from imagecontract.image_budget import budget
 
 SPEED = 20.0
 """Sandbox seconds per real second, so its one-minute rate window lasts three real seconds."""

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from imagecontract.budgets import Budget
-from imagecontract.collection import Collection, RequestSpec
-from imagecontract.engine import RequestResult
+from imagecontract.collection.loader import Collection, RequestSpec
 from imagecontract.exchange import Exchange, FilePart, ReceivedResponse, SentRequest
 from imagecontract.images import human_size, returned_images
 from imagecontract.jsonpath import format_path
+from imagecontract.latency import Budget
 from imagecontract.redact import redact_headers, redact_message, redact_url
 from imagecontract.report.pictures import ImageStore, Picture
 from imagecontract.rules import effective_model
+from imagecontract.run.engine import RequestResult
 
 PARTIAL_EVENT_SUFFIX = ".partial_image"
 """Stream events whose `b64_json` is a preview (`image_generation.partial_image`)."""

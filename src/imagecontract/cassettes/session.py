@@ -30,7 +30,6 @@ from unittest import mock
 import httpx
 import vcr.patch
 import vcr.stubs.httpx_stubs as httpx_stubs
-
 from vcr.cassette import Cassette
 from vcr.filters import decode_response
 from vcr.patch import CassettePatcherBuilder
@@ -38,11 +37,11 @@ from vcr.record_mode import RecordMode as VcrRecordMode
 from vcr.request import Request
 from vcr.util import read_body
 
-from imagecontract.cassette_storage import EVENTS, LATENCY, CassetteStorage, display_path
-from imagecontract.http import is_event
+from imagecontract.cassettes.matching import MATCHERS, closest_difference, request_differences
+from imagecontract.cassettes.storage import EVENTS, LATENCY, CassetteStorage, display_path
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
-from imagecontract.matching import MATCHERS, closest_difference, request_differences
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
+from imagecontract.run.http import is_event
 
 REPAIR_HINT = "record it again with --record-mode all, or delete it"
 """How to get past a damaged cassette: `all` is the one mode that does not read it."""

@@ -21,12 +21,12 @@ from typing import Callable, Sequence
 
 import yaml
 
-from imagecontract.budget import request_images
-from imagecontract.budgets import default_budget
-from imagecontract.cassette_storage import LATENCY
-from imagecontract.collection import RequestSpec
+from imagecontract.cassettes.storage import LATENCY
+from imagecontract.collection.loader import RequestSpec
+from imagecontract.collection.templating import placeholders
 from imagecontract.errors import ImageContractError
-from imagecontract.templating import placeholders
+from imagecontract.image_budget.budget import request_images
+from imagecontract.latency import default_budget
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 

@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from imagecontract.matrix import build_matrix, write_matrix
-from imagecontract.merge import Merged, locate, matrix_facts, merge_summaries, read_expected
-from imagecontract.report.replay import write_report
+from imagecontract.distributed.merge import Merged, locate, matrix_facts, merge_summaries, read_expected
+from imagecontract.pytest.replay import write_report
+from imagecontract.report.matrix import build_matrix, write_matrix
 from imagecontract.report.summary import SUMMARY_NAME, write_json
 
 HTML_NAME = "report.html"

@@ -7,15 +7,14 @@ what to change.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Hashable
 from typing import Any, Sequence
 
 import yaml
 
 from imagecontract.errors import CollectionError
-
 
 _NODE_KINDS = {dict: "mapping", list: "list"}
 

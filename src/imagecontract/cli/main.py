@@ -15,12 +15,12 @@ from imagecontract import __version__
 from imagecontract.errors import ImageContractError
 
 SUBCOMMANDS = (
-    "imagecontract.runner",
-    "imagecontract.sandbox.cli",
-    "imagecontract.postman_cli",
-    "imagecontract.matrix_cli",
-    "imagecontract.merge_cli",
-    "imagecontract.scan_cli",
+    "imagecontract.cli.run",
+    "imagecontract.cli.serve",
+    "imagecontract.cli.postman",
+    "imagecontract.cli.matrix",
+    "imagecontract.cli.merge",
+    "imagecontract.cli.scan",
 )
 
 

@@ -16,8 +16,8 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
+from imagecontract.collection.templating import PLACEHOLDER, scalar
 from imagecontract.errors import CollectionError
-from imagecontract.templating import PLACEHOLDER, scalar
 
 OPENAI_HOSTS = ("api.openai.com",)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -18,10 +18,10 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from imagecontract.checks import CHECKS
+from imagecontract.collection.yamlsource import YamlDocument, read_yaml
 from imagecontract.errors import CollectionError
 from imagecontract.rules import ENDPOINTS
 from imagecontract.schemas import default_schemas_dir
-from imagecontract.yamlsource import YamlDocument, read_yaml
 
 COLLECTION_SCHEMA = "collection.schema.json"
 

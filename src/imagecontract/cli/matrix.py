@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from imagecontract.cli.run import pytest_args
 from imagecontract.errors import ImageContractError
-from imagecontract.matrix import build_matrix, column_names, write_matrix
-from imagecontract.runner import pytest_args
+from imagecontract.report.matrix import build_matrix, column_names, write_matrix
 
 
 def _run_target(target: str, name: str, args: argparse.Namespace, out: Path) -> subprocess.Popen[bytes]:

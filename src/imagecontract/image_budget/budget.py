@@ -120,7 +120,7 @@ def expected_images(body: Any, expected_status: Any) -> int:
 
 def request_images(spec: Any, variables: Mapping[str, Any]) -> int:
     """`n` x `repeat` of one request (none if it expects an error), with an `n: "{{var}}"` placeholder resolved."""
-    from imagecontract.templating import render
+    from imagecontract.collection.templating import render
 
     body = spec.json if isinstance(spec.json, Mapping) else ((spec.form or {}).get("fields") or {})
     n = body.get("n", 1) if isinstance(body, Mapping) else 1

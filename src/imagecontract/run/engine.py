@@ -15,20 +15,19 @@ from typing import Any, Iterator, Mapping
 
 import httpx
 
-from imagecontract import budget as image_budget
-from imagecontract.budgets import Budget, budget_for
-from imagecontract.cassettes import CassetteSession, RecordMode, use_cassette
+from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
-from imagecontract.collection import Collection, RequestSpec, slugify
+from imagecontract.collection.loader import Collection, RequestSpec, slugify
+from imagecontract.collection.templating import layered, render
 from imagecontract.errors import ImageContractError
 from imagecontract.exchange import Exchange, Failure, FilePart, SentRequest
-from imagecontract.jsonpath import MISSING, lookup, parse_path
-from imagecontract.http import download, send
+from imagecontract.image_budget import budget as image_budget
 from imagecontract.images import returned_images
-from imagecontract.latency import percentile
+from imagecontract.jsonpath import MISSING, lookup, parse_path
+from imagecontract.latency import Budget, budget_for, percentile
+from imagecontract.run.http import download, send
+from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
-from imagecontract.templating import layered, render
-from imagecontract.uploads import file_part
 
 PUBLIC_API_BASE_URL = "https://api.openai.com/v1"
 

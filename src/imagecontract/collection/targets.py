@@ -14,9 +14,9 @@ from typing import Collection, Iterable
 
 from _pytest.mark.expression import Expression
 
-from imagecontract.collection import validate_document
+from imagecontract.collection.loader import validate_document
+from imagecontract.collection.yamlsource import read_yaml
 from imagecontract.errors import CollectionError, ImageContractError
-from imagecontract.yamlsource import read_yaml
 
 TARGETS_FILE = Path("collections") / "targets.yaml"
 """Where the targets live, relative to the project's root directory."""

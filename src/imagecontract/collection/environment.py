@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from imagecontract.collection.yamlsource import read_yaml
 from imagecontract.errors import CollectionError
-from imagecontract.yamlsource import read_yaml
 
 _SCALARS = (str, int, float, bool, type(None))
 

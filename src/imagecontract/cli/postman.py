@@ -15,10 +15,10 @@ import os
 import sys
 from pathlib import Path
 
-from imagecontract.collection import load_collection
+from imagecontract.collection.loader import load_collection
 from imagecontract.errors import CollectionError, ImageContractError
-from imagecontract.exporters.postman import DEFAULT_KEY_ENV, DEFAULT_TARGET, export_postman
-from imagecontract.importers.postman import import_postman, to_yaml
+from imagecontract.postman.exporter import DEFAULT_KEY_ENV, DEFAULT_TARGET, export_postman
+from imagecontract.postman.importer import import_postman, to_yaml
 
 
 def read_postman(path: Path) -> dict:

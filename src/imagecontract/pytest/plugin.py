@@ -14,27 +14,38 @@ from typing import Any, Iterator
 
 import pytest
 
-from imagecontract import budget as image_budget
-from imagecontract.cassettes import RecordMode
-from imagecontract.collection import Collection, RequestSpec, load_collection
-from imagecontract.engine import (
-    PUBLIC_API_BASE_URL, CollectionState, RequestResult, RunSettings, run_dependencies, run_request,
+from imagecontract.cassettes.session import RecordMode
+from imagecontract.collection.environment import load_environment
+from imagecontract.collection.loader import Collection, RequestSpec, load_collection
+from imagecontract.collection.targets import Target, resolve_target
+from imagecontract.collection.templating import layered, parse_assignments
+from imagecontract.distributed.shard import (
+    ShardSpec,
+    Unit,
+    chain_groups,
+    estimated_seconds,
+    parse_shard,
+    plan,
+    rate_limited_seconds,
 )
-from imagecontract.environment import load_environment
+from imagecontract.distributed.xdist_chains import chain_scheduler
 from imagecontract.errors import ImageContractError
-from imagecontract.http import new_client
-from imagecontract.report.hooks import install_report
+from imagecontract.image_budget import budget as image_budget
 from imagecontract.latency import format_table, latency_stats
+from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
-from imagecontract.prefetch import Prefetcher, PrefetchStopped
 from imagecontract.rules import effective_model
-from imagecontract.schemas import SchemaStore
-from imagecontract.shard import (
-    ShardSpec, Unit, chain_groups, estimated_seconds, parse_shard, plan, rate_limited_seconds,
+from imagecontract.run.engine import (
+    PUBLIC_API_BASE_URL,
+    CollectionState,
+    RequestResult,
+    RunSettings,
+    run_dependencies,
+    run_request,
 )
-from imagecontract.targets import Target, resolve_target
-from imagecontract.templating import layered, parse_assignments
-from imagecontract.xdist_chains import chain_scheduler
+from imagecontract.run.http import new_client
+from imagecontract.run.prefetch import Prefetcher, PrefetchStopped
+from imagecontract.schemas import SchemaStore
 
 SETTINGS = pytest.StashKey[RunSettings]()
 RESULT = pytest.StashKey[RequestResult]()

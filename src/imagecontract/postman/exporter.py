@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from imagecontract.collection import Collection, RequestSpec, slugify
+from imagecontract.collection.loader import Collection, RequestSpec, slugify
+from imagecontract.collection.templating import PLACEHOLDER, render
 from imagecontract.errors import ImageContractError
-from imagecontract.importers.postman import GENERATED_MARK
-from imagecontract.templating import PLACEHOLDER, render
-from imagecontract.uploads import file_part
+from imagecontract.postman.importer import GENERATED_MARK
+from imagecontract.run.uploads import file_part
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 DEFAULT_TARGET = "https://api.openai.com/v1"

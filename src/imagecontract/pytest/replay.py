@@ -24,7 +24,7 @@ from typing import Any, Generator, Mapping
 import pytest
 
 from imagecontract.errors import ImageContractError
-from imagecontract.report.hooks import PLUGIN_NAME
+from imagecontract.pytest.report_hooks import PLUGIN_NAME
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.render import render_test_section
 

@@ -72,7 +72,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Just the `serve` command, for `python -m imagecontract.sandbox.cli serve ...`."""
+    """Just the `serve` command, for `python -m imagecontract.cli.serve serve ...`."""
     parser = argparse.ArgumentParser(prog="imagecontract")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
