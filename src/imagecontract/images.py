@@ -7,6 +7,7 @@ by the report; a 1024x1024 PNG costs tens of milliseconds to decode.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import weakref
 from dataclasses import dataclass
@@ -75,12 +76,63 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
-def inspect_image(data: bytes) -> ImageInfo:
-    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow reads."""
+PREVIEW_PIXELS = 256
+"""The longest side of the preview kept with a decoded image: what the report's thumbnail is made from."""
+
+THUMBNAIL_SIDE = 8
+"""Images are compared as 8x8 colour thumbnails: composition and palette, not detail."""
+
+DECODED_CACHE_BYTES = 24 * MB
+"""Previews kept at most (some 100 images): only small renditions are kept, never full pixels, so a response of
+ten 1024x1024 images costs no more memory than decoding them one after the other."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What one full decode of an image yields for every later use: its facts, the report's preview
+    (at most `PREVIEW_PIXELS` a side, the original's mode and info) and the 8x8 RGB signature comparisons use."""
+
+    info: ImageInfo
+    preview: Image.Image
+    signature: Image.Image
+
+
+class _DecodedCache:
+    """Decoded images by content hash, least recently used dropped first past `DECODED_CACHE_BYTES`:
+    the checks, uploads and the report all ask about the same bytes, and decoding is the expensive part."""
+
+    def __init__(self) -> None:
+        self._entries: dict[bytes, Decoded | ValueError] = {}
+        self._bytes = 0
+
+    def get(self, data: bytes) -> Decoded:
+        key = hashlib.sha256(data).digest()
+        found = self._entries.pop(key, None)
+        if found is None:
+            try:
+                found = _decode_image(data)
+            except ValueError as error:
+                found = error
+            self._bytes += _weight(found)
+            while self._entries and self._bytes > DECODED_CACHE_BYTES:
+                self._bytes -= _weight(self._entries.pop(next(iter(self._entries))))
+        self._entries[key] = found
+        if isinstance(found, ValueError):
+            raise ValueError(str(found))
+        return found
+
+
+def _weight(entry: Decoded | ValueError) -> int:
+    if isinstance(entry, ValueError):
+        return 1024
+    return entry.preview.width * entry.preview.height * len(entry.preview.getbands())
+
+
+def _decode_image(data: bytes) -> Decoded:
     image = _open(data)
     has_alpha = "A" in image.getbands() or "transparency" in image.info
     transparent = has_alpha and image.convert("RGBA").getchannel("A").getextrema()[0] == 0
-    return ImageInfo(
+    info = ImageInfo(
         format=(image.format or "unknown").lower(),
         width=image.width,
         height=image.height,
@@ -88,6 +140,23 @@ def inspect_image(data: bytes) -> ImageInfo:
         has_alpha=has_alpha,
         transparent_pixels=transparent,
     )
+    signature = image.convert("RGB").resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BOX)
+    image.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+    return Decoded(info, image, signature)
+
+
+_DECODED = _DecodedCache()
+
+
+def decoded(data: bytes) -> Decoded:
+    """Decode `data` fully, once per distinct content while it stays cached; ValueError saying why when the
+    bytes are not an image Pillow reads. The preview is shared: copy it before changing it."""
+    return _DECODED.get(data)
+
+
+def inspect_image(data: bytes) -> ImageInfo:
+    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow reads."""
+    return decoded(data).info
 
 
 def human_size(count: int) -> str:
@@ -166,18 +235,10 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
         return ReturnedImage(index, source, data, None, str(exc), path)
 
 
-THUMBNAIL_SIDE = 8
-"""Images are compared as 8x8 colour thumbnails: composition and palette, not detail."""
-
-
-def _thumbnail(data: bytes) -> Image.Image:
-    return _open(data).convert("RGB").resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BOX)
-
-
 def thumbnail_difference(first: bytes, second: bytes) -> float:
     """How far apart two images look (0-255): the mean absolute channel difference of their 8x8 thumbnails,
     the smaller of as is and mirrored (a variation may flip its input). ValueError when either does not decode."""
-    one, other = _thumbnail(first), _thumbnail(second)
+    one, other = decoded(first).signature, decoded(second).signature
     return min(
         sum(ImageStat.Stat(ImageChops.difference(one, candidate)).mean) / 3
         for candidate in (other, ImageOps.mirror(other))

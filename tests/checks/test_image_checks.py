@@ -8,13 +8,16 @@ from typing import Any, Callable
 import pytest
 from PIL import Image
 
-from imagecontract.checks import CheckOutcome
+from imagecontract import images
+from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.exchange import Exchange, FilePart
+from imagecontract.report import pictures
 
 Judge = Callable[[str, Exchange], CheckOutcome]
 MakeExchange = Callable[..., Exchange]
 MakeImage = Callable[..., bytes]
 ImagesBody = Callable[..., dict[str, Any]]
+Upload = Callable[[str, bytes], FilePart]
 
 HOLE = (16, 16, 48, 48)
 
@@ -157,3 +160,22 @@ def test_expected_images(judge: Judge, make_exchange: MakeExchange, make_image: 
     ]
     assert reasons(outcome)[-1][1].startswith("expected a readable image, got: not a decodable image")
     assert not judge("expected_images", make_exchange(body=body)).applicable
+
+
+def test_every_check_and_the_report_share_one_decode_per_image(
+    context: CheckContext, make_exchange: MakeExchange, make_image: MakeImage, images_body: ImagesBody,
+    upload: Upload, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[int] = []
+    real_open = images._open
+    monkeypatch.setattr(images, "_open", lambda data: opened.append(len(data)) or real_open(data))
+    monkeypatch.setattr(images, "_DECODED", images._DecodedCache())
+    monkeypatch.setattr(pictures, "_PICTURES", {})
+    source, result = make_image((48, 48), (10, 200, 30)), make_image((48, 48), (12, 198, 33))
+    exchange = make_exchange(endpoint="variations", params={"n": 2}, files=[upload("image", source)],
+                             body=images_body(result, result))
+    outcomes = run_checks(exchange, context)
+    applied = {outcome.name for outcome in outcomes if outcome.applicable}
+    assert {"image_count", "image_decodes", "variation_resembles_input"} <= applied
+    assert pictures.picture(result).width == 48 and pictures.picture(source).width == 48
+    assert sorted(opened) == sorted([len(source), len(result)]), "one decode per distinct image"

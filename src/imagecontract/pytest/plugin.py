@@ -45,6 +45,7 @@ from imagecontract.run.engine import (
 )
 from imagecontract.run.http import new_client
 from imagecontract.run.prefetch import Prefetcher, PrefetchStopped
+from imagecontract.run.uploads import cache_generated_under
 from imagecontract.schemas import SchemaStore
 
 SETTINGS = pytest.StashKey[RunSettings]()
@@ -112,6 +113,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ImageContractError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[TARGET] = named
+    cache_generated_under(rootdir / ".imagecontract" / "uploads")
     target = named.base_url if named else os.environ.get("OPENAI_BASE_URL") or PUBLIC_API_BASE_URL
     config.stash[SETTINGS] = RunSettings(
         target=target,
