@@ -98,7 +98,7 @@ def recorded_seconds(cassette: Path | None) -> float | None:
     if cassette is None or not cassette.is_file():
         return None
     try:
-        document = yaml.safe_load(cassette.read_text(encoding="utf-8"))
+        document = yaml.load(cassette.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         responses = [interaction["response"] for interaction in document["interactions"]]
         return float(sum(float(response[LATENCY]) for response in responses))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
