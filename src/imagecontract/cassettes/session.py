@@ -14,7 +14,8 @@ Keys are taken out by vcrpy's before-record hooks, which vcrpy also applies
 to each new request before matching, so a recording matches a request sent
 with another key. Nothing is written until the engine calls `commit()`, which
 it does only for a completed exchange. vcrpy patches classes, not one client:
-one cassette at a time per process (xdist workers are processes).
+one cassette at a time per process (xdist workers are processes). Only httpx
+is patched: the engine sends nothing through another HTTP library.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class RecordMode(str, Enum):
     ONCE = "once"
     NEW_EPISODES = "new_episodes"
     ALL = "all"
+
+
+SKIPPED_PATCHERS = tuple(name for name in getattr(vcr.patch, "PATCHER_NAMES", ()) if name != "httpx")
+"""vcrpy's patcher groups other than httpx's, left out (its `skip_patchers`): every request the engine sends goes
+through httpx, and building the other libraries' ~40 patchers for each test cost more than replaying the request."""
 
 
 class _SessionCassette(Cassette):
@@ -192,6 +198,7 @@ def use_cassette(
         "match_on": MATCHERS,
         "before_record_request": partial(_redact_request, tuple(secrets)),
         "before_record_response": partial(_redact_response, tuple(secrets)),
+        **({"skip_patchers": SKIPPED_PATCHERS} if SKIPPED_PATCHERS else {}),
     }
     try:
         cassette = _SessionCassette(**settings) if mode is RecordMode.ALL else _SessionCassette.load(**settings)
