@@ -34,13 +34,13 @@ def test_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
 
 
-def test_run_imports_no_sandbox_and_loads_the_plugin_without_assertion_rewriting() -> None:
+def test_run_imports_no_sandbox_nor_vcrpy_and_loads_the_plugin_without_assertion_rewriting() -> None:
     """In a fresh interpreter, as a user runs it: collect the shipped collections through `imagecontract run`."""
     probe = (
         "import sys\n"
         "from imagecontract.cli.main import main\n"
         "code = main(['run', '--collect-only', '-q', '-p', 'no:cacheprovider'])\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'hypothesis')"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'hypothesis', 'vcr')"
         " or m.startswith(('imagecontract.sandbox', 'imagecontract.postman')))\n"
         "loaders = {type(m.__loader__).__name__ for n, m in list(sys.modules.items()) if n.startswith('imagecontract.')"
         " and getattr(m, '__file__', None)}\n"

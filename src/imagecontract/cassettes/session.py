@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack, contextmanager
-from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -39,6 +38,7 @@ from vcr.request import Request
 from vcr.util import read_body
 
 from imagecontract.cassettes.matching import MATCHERS, closest_difference, request_differences
+from imagecontract.cassettes.modes import RecordMode, ReplayPace
 from imagecontract.cassettes.storage import EVENTS, LATENCY, CassetteStorage, display_path
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
@@ -46,22 +46,6 @@ from imagecontract.run.http import is_event
 
 REPAIR_HINT = "record it again with --record-mode all, or delete it"
 """How to get past a damaged cassette: `all` is the one mode that does not read it."""
-
-
-class ReplayPace(str, Enum):
-    """How a recorded stream is given back: its events at their recorded offsets, or all at once."""
-
-    RECORDED = "recorded"
-    INSTANT = "instant"
-
-
-class RecordMode(str, Enum):
-    """When a cassette is recorded; the values and meanings are vcrpy's."""
-
-    NONE = "none"
-    ONCE = "once"
-    NEW_EPISODES = "new_episodes"
-    ALL = "all"
 
 
 SKIPPED_PATCHERS = tuple(name for name in getattr(vcr.patch, "PATCHER_NAMES", ()) if name != "httpx")

@@ -21,7 +21,6 @@ from typing import Callable, Sequence
 
 import yaml
 
-from imagecontract.cassettes.storage import LATENCY
 from imagecontract.collection.loader import RequestSpec
 from imagecontract.collection.templating import placeholders
 from imagecontract.errors import ImageContractError
@@ -95,6 +94,8 @@ def chain_groups(units: Sequence[Unit]) -> list[list[Unit]]:
 
 def recorded_seconds(cassette: Path | None) -> float | None:
     """The latencies a cassette recorded, summed; None when there is none or it cannot be read."""
+    from imagecontract.cassettes.storage import LATENCY  # vcrpy with it, only when shards are weighed
+
     if cassette is None or not cassette.is_file():
         return None
     try:

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from imagecontract.cassettes.session import RecordMode
+from imagecontract.cassettes.modes import RecordMode
 from imagecontract.collection.environment import load_environment
 from imagecontract.collection.loader import Collection, RequestSpec, load_collection
 from imagecontract.collection.targets import Target, resolve_target

@@ -11,11 +11,11 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import httpx
 
-from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cassette
+from imagecontract.cassettes.modes import RecordMode
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.collection.loader import Collection, RequestSpec, slugify
 from imagecontract.collection.templating import layered, render
@@ -28,6 +28,9 @@ from imagecontract.latency import Budget, budget_for, percentile
 from imagecontract.run.http import download, send
 from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
+
+if TYPE_CHECKING:
+    from imagecontract.cassettes.session import CassetteSession
 
 PUBLIC_API_BASE_URL = "https://api.openai.com/v1"
 
@@ -237,9 +240,12 @@ def _form_text(value: Any) -> str:
 
 @contextlib.contextmanager
 def _recording(settings: RunSettings, cassette: Path | None, secrets: tuple[str, ...]) -> Iterator[CassetteSession | None]:
+    """The cassette session around one request, or None live. vcrpy is imported only here: a live run never loads it."""
     if cassette is None:
         yield None
         return
+    from imagecontract.cassettes.session import use_cassette
+
     with use_cassette(
         cassette, settings.record_mode, base_url=settings.target, secrets=secrets, pace=settings.replay_pace,
         record_command=settings.record_command,
