@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -99,27 +100,38 @@ class Decoded:
 
 class _DecodedCache:
     """Decoded images by content hash, least recently used dropped first past `DECODED_CACHE_BYTES`:
-    the checks, uploads and the report all ask about the same bytes, and decoding is the expensive part."""
+    the checks, uploads and the report all ask about the same bytes, and decoding is the expensive part.
+    Safe across `--concurrency` threads: the bookkeeping is locked, decoding is not."""
 
     def __init__(self) -> None:
         self._entries: dict[bytes, Decoded | ValueError] = {}
         self._bytes = 0
+        self._lock = threading.Lock()
 
     def get(self, data: bytes) -> Decoded:
         key = hashlib.sha256(data).digest()
-        found = self._entries.pop(key, None)
+        with self._lock:
+            found = self._entries.pop(key, None)
+            if found is not None:
+                self._entries[key] = found
         if found is None:
             try:
                 found = _decode_image(data)
             except ValueError as error:
                 found = error
-            self._bytes += _weight(found)
-            while self._entries and self._bytes > DECODED_CACHE_BYTES:
-                self._bytes -= _weight(self._entries.pop(next(iter(self._entries))))
-        self._entries[key] = found
+            self._keep(key, found)
         if isinstance(found, ValueError):
             raise ValueError(str(found))
         return found
+
+    def _keep(self, key: bytes, entry: Decoded | ValueError) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._bytes += _weight(entry)
+            while len(self._entries) > 1 and self._bytes > DECODED_CACHE_BYTES:
+                self._bytes -= _weight(self._entries.pop(next(iter(self._entries))))
 
 
 def _weight(entry: Decoded | ValueError) -> int:
