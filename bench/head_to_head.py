@@ -6,6 +6,8 @@ process, the tools interleaved in a rotating order over ROUNDS rounds. Per tool 
 
 - marginal ms/request = (time of the PASSES-pass process - time of the 1-pass process) / (6 * (PASSES - 1));
 - start-up = from spawning the 1-pass process to its first request reaching the server;
+- marginal CPU ms/request: the same difference of the processes' CPU time (user + system, `wait4`), which a busy
+  shared machine disturbs far less than wall time;
 - peak RSS = `ru_maxrss` of the PASSES-pass process (its children included: Tavern's pytest, Newman's node).
 
 Medians and ranges over the rounds are printed as a Markdown table, with ratios to the raw loop (the floor).
@@ -31,7 +33,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -49,6 +51,7 @@ class Sample:
     wall: float
     startup: float | None
     rss_mb: float
+    cpu: float
 
 
 @dataclass
@@ -95,7 +98,7 @@ def measure(origin: str, command: list[str], cwd: Path, environ: dict[str, str])
             output.seek(0)
             raise SystemExit(f"{' '.join(command[:4])} ... failed:\n{output.read()[-3000:]}")
     first = _get(f"{origin}/_bench/first")["first"]
-    return Sample(wall, None if first is None else first - spawned, usage.ru_maxrss / 1024)
+    return Sample(wall, None if first is None else first - spawned, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def contenders(origin: str, work: Path, passes: int, wanted: set[str]) -> tuple[list[Contender], list[str]]:
@@ -164,27 +167,37 @@ def _spread(values: list[float], scale: float = 1.0, digits: int = 1) -> str:
 
 
 def report(tools: list[Contender], passes: int) -> str:
-    def marginals(tool: Contender) -> list[float]:
-        return [(many.wall - one.wall) / (REQUESTS_PER_PASS * (passes - 1)) for one, many in zip(tool.samples[1], tool.samples[passes])]
+    def marginals(tool: Contender, measure: Callable[[Sample], float]) -> list[float]:
+        return [(measure(many) - measure(one)) / (REQUESTS_PER_PASS * (passes - 1))
+                for one, many in zip(tool.samples[1], tool.samples[passes])]
+
+    def wall(sample: Sample) -> float:
+        return sample.wall
+
+    def cpu(sample: Sample) -> float:
+        return sample.cpu
 
     floor = tools[0]
-    floor_marginal = statistics.median(marginals(floor))
+    floor_marginal = statistics.median(marginals(floor, wall))
+    floor_cpu = statistics.median(marginals(floor, cpu))
     floor_startup = statistics.median(sample.startup or 0 for sample in floor.samples[1])
     floor_rss = statistics.median(sample.rss_mb for sample in floor.samples[passes])
     rows = []
     for tool in tools:
-        marginal = marginals(tool)
+        marginal, marginal_cpu = marginals(tool, wall), marginals(tool, cpu)
         startups = [sample.startup for sample in tool.samples[1] if sample.startup is not None]
         rss = [sample.rss_mb for sample in tool.samples[passes]]
         rows.append([
             tool.name, _spread(marginal, 1000), f"{statistics.median(marginal) / floor_marginal:.2f}x",
+            _spread(marginal_cpu, 1000), f"{statistics.median(marginal_cpu) / floor_cpu:.2f}x",
             *([_spread(startups, 1, 2), f"{statistics.median(startups) / floor_startup:.1f}x"] if startups
               else ["n/a (no request reaches the server)", ""]),
-            _spread([sample.wall for sample in tool.samples[1]], 1, 2),
+            _spread([sample.wall for sample in tool.samples[1]], 1, 2), _spread([sample.cpu for sample in tool.samples[1]], 1, 2),
             f"{statistics.median(rss):.0f}", f"{statistics.median(rss) / floor_rss:.1f}x",
         ])
-    return table(["tool", "marginal ms/request", "x floor", "start-up to 1st request, s", "x floor",
-                  "1-pass process, s", f"peak RSS MB ({passes} passes)", "x floor"], rows)
+    return table(["tool", "marginal ms/request (wall)", "x floor", "marginal CPU ms/request", "x floor",
+                  "start-up to 1st request, s", "x floor", "1-pass process, s", "1-pass CPU, s", f"peak RSS MB ({passes} passes)", "x floor"],
+                 rows)
 
 
 def main() -> None:
