@@ -7,6 +7,7 @@ by the report; a 1024x1024 PNG costs tens of milliseconds to decode.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import threading
@@ -266,6 +267,17 @@ def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, i
     return alpha.point(lambda value: 255 if value == 0 else 0)
 
 
+@functools.lru_cache(maxsize=2)
+def _edit_reference(original: bytes, mask: bytes | None, size: tuple[int, int]) -> tuple[Image.Image, Image.Image]:
+    """The input as RGB at `size`, and its editable area: a collection uploads the same image and mask to edit
+    after edit, so each pair is decoded once, not once per result. Callers must not change the images."""
+    source = _open(original)
+    before = source.convert("RGB")
+    if before.size != size:
+        before = before.resize(size, Image.Resampling.BILINEAR)
+    return before, _editable_area(mask, source, size)
+
+
 def _count(area: Image.Image) -> int:
     """Pixels set (255) in a two-level `L` image."""
     return area.histogram()[255]
@@ -285,11 +297,7 @@ def unchanged_outside_mask(
     area changed; `inside_changed` when any pixel inside it did.
     """
     produced = _open(result).convert("RGB")
-    source = _open(original)
-    editable = _editable_area(mask, source, produced.size)
-    before = source.convert("RGB")
-    if before.size != produced.size:
-        before = before.resize(produced.size, Image.Resampling.BILINEAR)
+    before, editable = _edit_reference(original, mask, produced.size)
     red, green, blue = ImageChops.difference(before, produced).split()
     largest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
     changed = largest.point(lambda value: 255 if value > tolerance else 0)

@@ -187,3 +187,20 @@ def test_decoded_images_are_kept_within_their_byte_budget(make_image: MakeImage,
         images.decoded(b"nope")
     with pytest.raises(ValueError, match="not a decodable image"):
         images.decoded(b"nope")
+
+
+def test_an_edit_input_is_decoded_once_for_every_result_compared_with_it(
+    make_image: MakeImage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagecontract import images
+
+    opened: list[bytes] = []
+    real_open = images._open
+    monkeypatch.setattr(images, "_open", lambda data: opened.append(data) or real_open(data))
+    original = make_image(color=(5, 6, 7))
+    mask = make_image(mode="RGBA", color=(0, 0, 0, 255), clear=(16, 16, 48, 48))
+    results = [make_image(color=(5, 6, 9)), make_image(color=(250, 6, 7))]
+    compared = [images.unchanged_outside_mask(original, mask, result, tolerance=8).ok for result in results]
+    assert compared == [True, False]
+    assert opened.count(original) == 1 and opened.count(mask) == 1
+    assert [data for data in opened if data in results] == results
