@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection.loader import load_collection, slugify
+from imagecontract.collection.loader import NOT_COLLECTIONS, load_collection, slugify
 from imagecontract.errors import CollectionError
-from imagecontract.pytest.plugin import NOT_COLLECTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 

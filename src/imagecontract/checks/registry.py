@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
-from imagecontract.errors import ImageContractError
+from imagecontract.errors import UnknownCheck
 from imagecontract.exchange import Exchange, Failure
 from imagecontract.checks.leaks import redact
 from imagecontract.schemas import SchemaStore
@@ -66,10 +66,6 @@ class CheckOutcome:
 
 CHECKS: dict[str, Check] = {}
 """Every check, in the order they run and are reported."""
-
-
-class UnknownCheck(ImageContractError):
-    """A check name that is not registered (in a selection, a skip list or a collection)."""
 
 
 def check(*, applies: Applies) -> Callable[[CheckFunction], CheckFunction]:

@@ -25,6 +25,9 @@ from imagecontract.schemas import default_schemas_dir
 
 COLLECTION_SCHEMA = "collection.schema.json"
 
+NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
+"""YAML files under collections/ that are configuration, not requests."""
+
 
 @lru_cache(maxsize=None)
 def bundled_validator(schema_name: str) -> jsonschema.Draft202012Validator:
@@ -65,6 +68,8 @@ class RequestSpec:
     repeat: int = 1
     timeout: float | None = None
     show_images: bool = True
+    line: int | None = None
+    """The 1-based line of the request in its YAML file."""
 
     @property
     def location(self) -> str:
@@ -144,7 +149,9 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     validate_document(document, COLLECTION_SCHEMA, shown)
     data = document.data
     defaults = data.get("defaults", {})
-    requests = tuple(_request(item, index, defaults) for index, item in enumerate(data["requests"]))
+    requests = tuple(
+        _request(item, index, defaults, document.line_of(["requests", index])) for index, item in enumerate(data["requests"])
+    )
     _check_values(document, shown)
     collection = Collection(
         name=data["name"],
@@ -157,7 +164,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     return collection
 
 
-def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any]) -> RequestSpec:
+def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any], line: int | None) -> RequestSpec:
     expect = {**defaults.get("expect", {}), **item.get("expect", {})}
     tags = tuple(dict.fromkeys([*defaults.get("tags", []), *item.get("tags", [])]))
     return RequestSpec(
@@ -177,6 +184,7 @@ def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any]) -
         repeat=item.get("repeat", 1),
         timeout=item.get("timeout", defaults.get("timeout")),
         show_images=item.get("show_images", True),
+        line=line,
     )
 
 

@@ -16,7 +16,7 @@ from _pytest.mark.expression import Expression
 
 from imagecontract.collection.loader import validate_document
 from imagecontract.collection.yamlsource import read_yaml
-from imagecontract.errors import CollectionError, ImageContractError
+from imagecontract.errors import CollectionError, UnknownTarget
 
 TARGETS_FILE = Path("collections") / "targets.yaml"
 """Where the targets live, relative to the project's root directory."""
@@ -25,10 +25,6 @@ TARGETS_SCHEMA = "targets.schema.json"
 
 NODE_ID_MARKERS = ("::", "/", ".yaml", ".yml")
 """A capability containing one of these names part of a test id, not a mark expression."""
-
-
-class UnknownTarget(ImageContractError):
-    """`--target` names no target of the targets file, or is a URL that cannot be used."""
 
 
 @dataclass(frozen=True)
