@@ -99,7 +99,9 @@ def shares_record_mode(pluginmanager: pytest.PytestPluginManager) -> bool:
     found = [point for point in entry_points(group="pytest11") if point.name == RECORDING_PLUGIN]
     if not found:
         return False
-    pluginmanager.register(found[0].load(), RECORDING_PLUGIN)
+    module = found[0].load()
+    if not pluginmanager.is_registered(module):  # `-p pytest_recording.plugin` loads it under its module name
+        pluginmanager.register(module, RECORDING_PLUGIN)
     return True
 
 
