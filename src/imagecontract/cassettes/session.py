@@ -37,7 +37,7 @@ from imagecontract.cassettes.modes import MODES, RecordMode
 from imagecontract.cassettes.storage import EVENTS, LATENCY, CassetteStorage, display_path
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
-from imagecontract.run.http import is_event
+from imagecontract.sse import is_event, split_events
 
 REPAIR_HINT = "record it again with --record-mode all, or delete it"
 """How to get past a damaged cassette: `all` is the one mode that does not read it."""
@@ -260,23 +260,6 @@ class _TimedStream(httpx.SyncByteStream):
 
     def close(self) -> None:
         self._stream.close()
-
-
-def split_events(body: bytes) -> list[bytes]:
-    """The SSE blocks of `body`, each with the blank line that ends it (a cut-off last block as it is)."""
-    blocks: list[bytes] = []
-    start = 0
-    while True:
-        ends = [i for i in (body.find(b"\n\n", start), body.find(b"\r\n\r\n", start)) if i >= 0]
-        if not ends:
-            break
-        end = min(ends)
-        end += 4 if body.startswith(b"\r\n\r\n", end) else 2
-        blocks.append(body[start:end])
-        start = end
-    if start < len(body):
-        blocks.append(body[start:])
-    return blocks
 
 
 def _timed_events(body: bytes, arrivals: list[tuple[float, int]]) -> list[tuple[float, bytes]]:
