@@ -47,8 +47,8 @@ import yaml
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.request import Request
 
-from imagecontract.cassettes.matching import Part, join_multipart, multipart_boundary, split_multipart
 from imagecontract.errors import CassetteCorrupt, CassetteError
+from imagecontract.multipart import Part, join_multipart, multipart_boundary, split_multipart
 
 FORMAT_VERSION = 1
 LATENCY = "latency"

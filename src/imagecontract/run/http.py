@@ -7,7 +7,6 @@ becomes one `TransportError` that names the URL and the cause.
 
 from __future__ import annotations
 
-import secrets
 import socket
 import ssl
 import time
@@ -18,6 +17,7 @@ import httpx
 from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
+from imagecontract.multipart import text_only_multipart
 from imagecontract.sse import BlockReader, parse_event
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
@@ -59,18 +59,6 @@ def to_httpx(client: httpx.Client, sent: SentRequest, timeout: float | None) -> 
     if sent.json is not None:
         return client.build_request(sent.method, sent.url, headers=sent.headers, json=sent.json, extensions=extensions)
     return client.build_request(sent.method, sent.url, headers=sent.headers, extensions=extensions)
-
-
-def text_only_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
-    """A multipart body of text fields only: httpx would send such a form urlencoded,
-    where the API (and Postman's form-data) expects multipart/form-data."""
-    boundary = secrets.token_hex(16)
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name.replace(chr(34), "%22")}"\r\n\r\n{value}\r\n'
-        for name, value in fields.items()
-    ]
-    body = ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8")
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int | None = None) -> ReceivedResponse:
