@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from imagecontract.collection.loader import Collection, RequestSpec, slugify
 from imagecontract.collection.templating import PLACEHOLDER, render
 from imagecontract.errors import ImageContractError
-from imagecontract.postman.importer import GENERATED_MARK
+from imagecontract.postman.bodies import GENERATED_MARK
 from imagecontract.run.uploads import file_part
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
