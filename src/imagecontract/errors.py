@@ -8,6 +8,15 @@ processes of a run, not a user's mistake, so they stand beside that tree.
 
 from __future__ import annotations
 
+import difflib
+from typing import Callable, Iterable
+
+
+def did_you_mean(word: str, choices: Iterable[str], show: Callable[[str], str] = repr) -> str:
+    """` (did you mean 'x'?)` naming the closest of `choices` (difflib's), or nothing when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {show(close[0])}?)" if close else ""
+
 
 class ImageContractError(Exception):
     """Base of every error the suite explains to its user."""

@@ -6,7 +6,6 @@ request is sent, with the file, the line and the path inside the file.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from imagecontract.checks import CHECKS
 from imagecontract.collection.yamlsource import YamlDocument, read_yaml
-from imagecontract.errors import CollectionError
+from imagecontract.errors import CollectionError, did_you_mean
 from imagecontract.rules import ENDPOINTS
 from imagecontract.schemas import default_schemas_dir
 
@@ -231,8 +230,7 @@ def explain(error: ValidationError) -> str:
         unknown = sorted(set(error.instance) - set(allowed))
         parts = []
         for key in unknown:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            parts.append(f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+            parts.append(f"unknown key '{key}'" + did_you_mean(str(key), allowed, lambda close: f"'{close}'"))
         return "; ".join(parts) + f"; allowed keys: {', '.join(allowed)}"
     if error.validator == "required":
         return f"{error.message.split(' is a required')[0]} is required here"
@@ -306,8 +304,7 @@ def _check_values(document: YamlDocument, shown: str) -> None:
         for key in ("checks", "skip_checks"):
             for index, check in enumerate((section.get("expect") or {}).get(key) or []):
                 if check not in CHECKS:
-                    close = difflib.get_close_matches(check, list(CHECKS), n=1)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    hint = did_you_mean(check, CHECKS)
                     _fail(document, shown, [*place, "expect", key, index],
                           f"unknown check {check!r}{hint}; known checks: {', '.join(CHECKS)}")
 
