@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from imagecontract.cassettes.modes import MODES, RecordMode
 from imagecontract.collection.environment import load_environment
-from imagecontract.collection.loader import Collection, RequestSpec, slugify
+from imagecontract.collection.model import Collection, RequestSpec, slugify
 from imagecontract.collection.targets import Target, resolve_target
 from imagecontract.collection.templating import layered, parse_assignments
 from imagecontract.distributed.shard import ShardSpec, parse_shard

@@ -5,17 +5,15 @@ from __future__ import annotations
 import multiprocessing
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
 from services import redis_server  # noqa: F401  (the fixture)
 
-from imagecontract.errors import ImageContractError
 from imagecontract import errors
-from imagecontract.image_budget import budget
-from imagecontract.image_budget import retry
-from imagecontract.image_budget import stores
+from imagecontract.collection.model import RequestSpec
+from imagecontract.errors import ImageContractError
+from imagecontract.image_budget import budget, retry, stores
 
 
 def test_images_of_counts_n_default_one() -> None:
@@ -27,17 +25,17 @@ def test_images_of_counts_n_default_one() -> None:
 
 
 def test_estimate_is_n_times_repeat() -> None:
-    specs = [SimpleNamespace(json=body, form=None, repeat=repeat, expect={}) for body, repeat in (({"n": 2}, 3), ({}, 1), ({"n": 4}, 1))]
+    specs = [RequestSpec("r", 0, json=body, repeat=repeat) for body, repeat in (({"n": 2}, 3), ({}, 1), ({"n": 4}, 1))]
     assert sum(budget.request_images(spec, {}) for spec in specs) == 11
 
 
 def test_request_images_resolves_a_placeholder() -> None:
-    spec = SimpleNamespace(json={"n": "{{numberOfImages}}"}, form=None, repeat=2, expect={})
+    spec = RequestSpec("r", 0, json={"n": "{{numberOfImages}}"}, repeat=2)
     assert budget.request_images(spec, {"numberOfImages": 3}) == 6
     assert budget.request_images(spec, {}) == 2
-    form = SimpleNamespace(json=None, form={"fields": {"n": 2}}, repeat=1, expect={"status": 200})
+    form = RequestSpec("r", 0, form={"fields": {"n": 2}}, expect={"status": 200})
     assert budget.request_images(form, {}) == 2
-    refused = SimpleNamespace(json={"n": 4}, form=None, repeat=1, expect={"status": 400})
+    refused = RequestSpec("r", 0, json={"n": 4}, expect={"status": 400})
     assert budget.request_images(refused, {}) == 0
 
 

@@ -11,8 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from imagecontract.image_budget import budget
-from imagecontract.image_budget import retry
+from imagecontract.image_budget import budget, retry
 
 SPEED = 20.0
 """Sandbox seconds per real second: its 60 s window lasts 3 real seconds."""

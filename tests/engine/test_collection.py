@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection.loader import NOT_COLLECTIONS, load_collection, slugify
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import NOT_COLLECTIONS, slugify
 from imagecontract.errors import CollectionError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,8 +7,6 @@ request is sent, with the file, the line and the path inside the file.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -17,15 +15,12 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from imagecontract.checks import CHECKS
+from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.collection.yamlsource import YamlDocument, read_yaml
 from imagecontract.errors import CollectionError, did_you_mean
-from imagecontract.rules import ENDPOINTS
 from imagecontract.schemas import default_schemas_dir
 
 COLLECTION_SCHEMA = "collection.schema.json"
-
-NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
-"""YAML files under collections/ that are configuration, not requests."""
 
 
 @lru_cache(maxsize=None)
@@ -45,97 +40,6 @@ def validate_document(document: YamlDocument, schema_name: str, shown: str) -> N
     line = document.line_of(list(error.absolute_path))
     where = f"{shown}:{line}" if line else shown
     raise CollectionError(where, location, explain(error))
-
-
-@dataclass(frozen=True)
-class RequestSpec:
-    """One request of a collection, with the collection's defaults applied."""
-
-    name: str
-    index: int
-    method: str = "POST"
-    path: str | None = None
-    url: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    auth: Any = None
-    json: Any = None
-    form: Mapping[str, Any] | None = None
-    body: str | None = None
-    expect: Mapping[str, Any] = field(default_factory=dict)
-    save: Mapping[str, Any] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-    repeat: int = 1
-    timeout: float | None = None
-    show_images: bool = True
-    line: int | None = None
-    """The 1-based line of the request in its YAML file."""
-
-    @property
-    def location(self) -> str:
-        return f"requests[{self.index}]"
-
-    @property
-    def endpoint(self) -> str | None:
-        """`generations`, `edits` or `variations` when the path or URL names one."""
-        target = (self.path or self.url or "").split("?")[0].rstrip("/")
-        last = target.rsplit("/", 1)[-1]
-        return last if last in ENDPOINTS else None
-
-    @property
-    def stream(self) -> bool:
-        body = self.json if isinstance(self.json, dict) else (self.form or {}).get("fields", {})
-        return str(body.get("stream", "")).lower() == "true"
-
-    @property
-    def saved_uploads(self) -> list[str]:
-        """Names of images saved by earlier requests that this request uploads."""
-        return [spec["saved"] for spec in _file_specs(self.form) if "saved" in spec]
-
-
-@dataclass(frozen=True)
-class Collection:
-    """A validated collection file."""
-
-    name: str
-    path: Path
-    requests: tuple[RequestSpec, ...]
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
-
-    @property
-    def slug(self) -> str:
-        """Where its cassettes go: the path below `collections/`, e.g. `contract/errors`."""
-        parts = self.path.with_suffix("").parts
-        below = parts[len(parts) - 1 - parts[::-1].index("collections") + 1:] if "collections" in parts[:-1] else parts[-1:]
-        return "/".join(slugify(part) for part in below)
-
-    @property
-    def directory(self) -> Path:
-        return self.path.parent
-
-    def request(self, name: str) -> RequestSpec:
-        for spec in self.requests:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
-
-    def producer_of(self, saved_name: str) -> RequestSpec | None:
-        """The request whose `save:` defines `saved_name`."""
-        for spec in self.requests:
-            if saved_name in spec.save:
-                return spec
-        return None
-
-
-def slugify(text: str) -> str:
-    """A file-system-safe name: `Image generations [URL]` -> `image-generations-url`."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "unnamed"
-
-
-def _file_specs(form: Mapping[str, Any] | None) -> Iterable[Mapping[str, Any]]:
-    for value in ((form or {}).get("files") or {}).values():
-        yield from value if isinstance(value, list) else [value]
 
 
 def load_collection(path: Path, *, display: str | None = None) -> Collection:

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from imagecontract.collection.model import RequestSpec
 from imagecontract.errors import BudgetStoreError, ImageContractError, RunStopped
 from imagecontract.image_budget.stores import BudgetStore, display_url
 from imagecontract.rules import RATE_LIMIT_WINDOW_SECONDS
@@ -79,18 +80,17 @@ def expected_images(body: Any, expected_status: Any) -> int:
     return 0 if expects_error else images_of(body)
 
 
-def request_images(spec: Any, variables: Mapping[str, Any]) -> int:
+def request_images(spec: RequestSpec, variables: Mapping[str, Any]) -> int:
     """`n` x `repeat` of one request (none if it expects an error), with an `n: "{{var}}"` placeholder resolved."""
     from imagecontract.collection.templating import render
 
-    body = spec.json if isinstance(spec.json, Mapping) else ((spec.form or {}).get("fields") or {})
-    n = body.get("n", 1) if isinstance(body, Mapping) else 1
+    n = spec.params.get("n", 1)
     if isinstance(n, str) and "{{" in n:
         try:
             n = render(n, variables, where="n")
         except ImageContractError:  # an unknown variable fails later, where the request runs
             n = 1
-    return expected_images({"n": n}, spec.expect.get("status", 200)) * max(1, int(spec.repeat or 1))
+    return expected_images({"n": n}, spec.expectation.status) * max(1, int(spec.repeat or 1))
 
 
 def refusal(estimated: int, max_images: int | None) -> str | None:

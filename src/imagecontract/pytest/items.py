@@ -8,10 +8,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from imagecontract.collection.loader import Collection, RequestSpec, load_collection
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.errors import ImageContractError, RunStopped
 from imagecontract.pytest.keys import CLIENT, PREFETCHER, RESULT, RESULTS, SETTINGS
-from imagecontract.rules import effective_model
 from imagecontract.run.engine import CollectionState, RequestResult, run_dependencies, run_request
 from imagecontract.run.http import new_client
 from imagecontract.run.prefetch import PrefetchStopped
@@ -49,11 +49,9 @@ def _relative(path: Path, root: Path) -> str:
 def mark_names(spec: RequestSpec) -> list[str]:
     """Marks from the endpoint, the model, an expected error, and the request's tags."""
     names = [spec.endpoint] if spec.endpoint else []
-    body = spec.json if isinstance(spec.json, dict) else ((spec.form or {}).get("fields") or {})
-    model = effective_model(body, spec.endpoint, ((spec.form or {}).get("files") or {}).keys())
-    if spec.endpoint and "{{" not in model:
-        names.append(mark_name(model))
-    if int(spec.expect.get("status", 200)) >= 400:
+    if spec.endpoint and "{{" not in spec.model:
+        names.append(mark_name(spec.model))
+    if spec.expectation.expects_error:
         names.append("error")
     names.extend(spec.tags)
     return list(dict.fromkeys(names))

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from imagecontract.cassettes.modes import MODES, RecordMode
-from imagecontract.collection.loader import NOT_COLLECTIONS, Collection, RequestSpec, load_collection
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import NOT_COLLECTIONS, Collection, RequestSpec
 from imagecontract.distributed.shard import Unit, chain_groups, estimated_seconds, plan, rate_limited_seconds
 from imagecontract.distributed.xdist_chains import chain_scheduler
 from imagecontract.errors import ImageContractError

@@ -15,7 +15,7 @@ from typing import Any, Generator, Mapping
 
 import pytest
 
-from imagecontract.collection.loader import RequestSpec
+from imagecontract.collection.model import RequestSpec
 from imagecontract.redact import LogRedactor, redact_message, redact_url
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.records import TestFacts, build_record

@@ -16,7 +16,7 @@ import httpx
 
 from imagecontract.cassettes.session import CassetteSession, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
-from imagecontract.collection.loader import Collection, RequestSpec
+from imagecontract.collection.model import Collection, Expectation, RequestSpec
 from imagecontract.collection.templating import layered, render
 from imagecontract.errors import BudgetStop, ImageContractError
 from imagecontract.exchange import Exchange, Failure, FilePart, SentRequest
@@ -111,7 +111,7 @@ def run_request(
         result.stop_run = str(exc)
     if result.exchanges and result.stop_run is None:
         code = retry.stop_code(result.exchanges[-1].response.json_or_none())
-        if code and int(expect.get("status", 200)) != result.exchanges[-1].response.status:
+        if code and Expectation.of(expect).status != result.exchanges[-1].response.status:
             result.stop_run = f"the target answered {code}: no further request can succeed, stopping the run"
     if result.stop_run and settings.image_budget is not None:
         settings.image_budget.stop(result.stop_run)
@@ -208,8 +208,9 @@ def _exchange(
 ) -> Exchange:
     sends = settings is not None and (settings.live or (session is not None and settings.sends(session.path)))
     shared = settings.image_budget if sends else None
-    images = expected_images(sent.json if sent.json is not None else sent.form, expect.get("status", 200))
-    expects_429 = str(expect.get("status", 200)) == "429"
+    expected = Expectation.of(expect)
+    images = expected_images(sent.params, expected.status)
+    expects_429 = expected.status == 429
     for attempt in range(retry.MAX_RETRIES + 1):
         if shared is not None:
             shared.acquire(images)
