@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
 
 from imagecontract.checks import CHECKS
 from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.collection.yamlsource import YamlDocument, read_yaml
 from imagecontract.errors import CollectionError, did_you_mean
+from imagecontract.schema_errors import YAML_WORDS, in_words, most_relevant
 from imagecontract.schemas import default_schemas_dir
 
 COLLECTION_SCHEMA = "collection.schema.json"
@@ -32,14 +32,13 @@ def bundled_validator(schema_name: str) -> jsonschema.Draft202012Validator:
 
 def validate_document(document: YamlDocument, schema_name: str, shown: str) -> None:
     """Raise the one `CollectionError` a person most needs: file, line, path, and what was expected."""
-    error = best_match(bundled_validator(schema_name).iter_errors(document.data), key=_relevance)
+    error = most_relevant(bundled_validator(schema_name).iter_errors(document.data))
     if error is None:
         return
-    error = _most_specific(error)
     location = format_location(error.absolute_path)
     line = document.line_of(list(error.absolute_path))
     where = f"{shown}:{line}" if line else shown
-    raise CollectionError(where, location, explain(error))
+    raise CollectionError(where, location, in_words(error, YAML_WORDS))
 
 
 def load_collection(path: Path, *, display: str | None = None) -> Collection:
@@ -91,30 +90,6 @@ def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any], l
     )
 
 
-def _relevance(error: ValidationError) -> tuple[int, int]:
-    """Prefer deep errors, and among equals an unknown key over a type mismatch."""
-    return (len(error.absolute_path), error.validator == "additionalProperties")
-
-
-def _most_specific(error: ValidationError) -> ValidationError:
-    """Descend a `oneOf` into the branch the author meant: the one naming most of their keys."""
-    while error.validator in ("oneOf", "anyOf") and error.context:
-        if all(sub.validator == "required" for sub in error.context):
-            return error
-        branches: dict[int, list[ValidationError]] = {}
-        for sub in error.context:
-            branches.setdefault(sub.schema_path[0], []).append(sub)
-        keys = set(error.instance) if isinstance(error.instance, dict) else set()
-
-        def fit(index: int) -> tuple[int, int]:
-            properties = error.validator_value[index].get("properties", {})
-            return (len(keys & set(properties)), -len(branches[index]))
-
-        chosen = branches[max(branches, key=fit)]
-        error = best_match(chosen, key=_relevance) or chosen[0]
-    return error
-
-
 def format_location(path: Sequence[str | int] | Iterable[str | int]) -> str:
     """`['requests', 2, 'expect']` -> `requests[2].expect`."""
     text = ""
@@ -124,75 +99,6 @@ def format_location(path: Sequence[str | int] | Iterable[str | int]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
-
-
-def explain(error: ValidationError) -> str:
-    """A message that says what was expected, what came, and for a typo what was meant."""
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(allowed))
-        parts = []
-        for key in unknown:
-            parts.append(f"unknown key '{key}'" + did_you_mean(str(key), allowed, lambda close: f"'{close}'"))
-        return "; ".join(parts) + f"; allowed keys: {', '.join(allowed)}"
-    if error.validator == "required":
-        return f"{error.message.split(' is a required')[0]} is required here"
-    if error.validator == "type":
-        return f"expected {_kinds(error.validator_value)}, got {_kind(error.instance)} {_short(error.instance)}"
-    if error.validator == "enum":
-        return f"expected one of {', '.join(map(str, error.validator_value))}, got {_short(error.instance)}"
-    if error.validator == "pattern":
-        return f"{_short(error.instance)} does not have the expected form ({_pattern_hint(error.validator_value)})"
-    if error.validator == "oneOf" and error.context and all(sub.validator == "required" for sub in error.context):
-        needed = [sub.message.split("'")[1] for sub in error.context]
-        return f"needs exactly one of {', '.join(repr(key) for key in needed)}"
-    if error.validator == "not":
-        return "use only one body: 'json', 'form' or 'body'"
-    return error.message
-
-
-_PATTERN_HINTS = {
-    "^([0-9]+x[0-9]+|auto|\\{\\{[^{}]+\\}\\})$": "a size such as 512x512, auto, or a {{variable}}",
-    "^/": "a path starting with /, joined to the target's base URL",
-    "^(https?://|\\{\\{)": "a full http(s):// URL",
-    "^[A-Za-z_][A-Za-z0-9_]*$": "letters, digits and _ only",
-    "\\.json$": "a .json file under schemas/",
-    "^https?://": "an http(s):// base URL including /v1",
-    "^[A-Za-z0-9][A-Za-z0-9_.-]*$": "letters, digits, _, . and - only",
-    "^[A-Za-z_][A-Za-z0-9_.-]*$": "a name of letters, digits, _, . and -, starting with a letter or _",
-}
-
-
-def _pattern_hint(pattern: str) -> str:
-    return _PATTERN_HINTS.get(pattern, f"pattern {pattern}")
-
-
-_KIND_NAMES = {
-    dict: "a mapping",
-    list: "a list",
-    str: "a string",
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-    type(None): "null",
-}
-
-
-def _kind(value: Any) -> str:
-    return _KIND_NAMES.get(type(value), type(value).__name__)
-
-
-def _kinds(expected: str | list[str]) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-             "number": "a number", "boolean": "a boolean", "null": "null"}
-    kinds = [expected] if isinstance(expected, str) else expected
-    return " or ".join(names.get(kind, kind) for kind in kinds)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_values(document: YamlDocument, shown: str) -> None:
