@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from imagecontract.cassettes.modes import MODES, RecordMode
-from imagecontract.collection.loader import load_collection
 from imagecontract.collection.model import NOT_COLLECTIONS, Collection, RequestSpec
 from imagecontract.distributed.shard import Unit, chain_groups, estimated_seconds, plan, rate_limited_seconds
-from imagecontract.distributed.xdist_chains import chain_scheduler
+from imagecontract.distributed.xdist_chains import chain_scheduler, chain_scopes, collected_units
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget.budget import refusal, window_seconds
 from imagecontract.latency import format_table, latency_stats
@@ -210,18 +209,8 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     if config.stash.get(ESTIMATED, False):
         return
     config.stash[ESTIMATED] = True
-    loaded: dict[str, Collection] = {}
-    units = []
-    for nodeid in ids:
-        path, _, name = nodeid.partition("::")
-        if Path(path).suffix not in (".yaml", ".yml"):
-            continue
-        if path not in loaded:
-            loaded[path] = load_collection(Path(config.rootpath) / path, display=path)
-        units.append(Unit(nodeid, path, loaded[path].request(name)))
-    scopes = config.stash.setdefault(CHAIN_SCOPES, {})
-    for group in chain_groups(units):
-        scopes.update({unit.nodeid: group[0].nodeid for unit in group if len(group) > 1})
+    loaded, units = collected_units(ids, Path(config.rootpath))
+    config.stash.setdefault(CHAIN_SCOPES, {}).update(chain_scopes(units))
     _guard_cost(config, [(loaded[unit.collection], unit.spec) for unit in units])
 
 
