@@ -8,12 +8,13 @@ refreshing them is one command.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 from pathlib import Path
 from typing import Sequence
 
 import pytest
+
+from imagecontract.pytest.preload import import_plugin
 
 DEFAULT_COLLECTIONS = "collections"
 
@@ -34,13 +35,6 @@ def pytest_args(extra: Sequence[str]) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     import_plugin()
     return int(pytest.main(pytest_args(args.extra)))
-
-
-def import_plugin() -> None:
-    """Import the plugin before pytest starts: pytest assertion-rewrites every module of a plugin it loads by
-    entry point (parsing and compiling each again where bytecode is not cached); imported here, they load as
-    ordinary modules and pytest finds the plugin already imported."""
-    importlib.import_module("imagecontract.pytest.plugin")
 
 
 def _record(args: argparse.Namespace) -> int:
