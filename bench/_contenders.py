@@ -23,7 +23,8 @@ import yaml
 
 from _common import KEY, REPO
 from imagecontract.collection.loader import load_collection
-from imagecontract.run.engine import CollectionState, RunSettings, prepare
+from imagecontract.run.engine import CollectionState, prepare
+from imagecontract.settings import RunSettings
 
 CACHE = REPO / ".cache"
 NEWMAN = CACHE / "newman" / "node_modules" / "newman" / "bin" / "newman.js"
