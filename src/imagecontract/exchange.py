@@ -9,10 +9,13 @@ from __future__ import annotations
 import json as jsonlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 from imagecontract.rules import ENDPOINTS
+
+if TYPE_CHECKING:
+    from imagecontract.gateway.upstream import UpstreamView
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,10 @@ class Exchange:
     latency_budget: float | None = None
     first_event_budget: float | None = None
     """Seconds a stream may take to its first event (`expect.latency.first_event`, scaled); None: unchecked."""
+    download_errors: dict[str, str] = field(default_factory=dict)
+    """Why an image URL of the answer could not be fetched, by URL."""
+    upstream: UpstreamView | None = None
+    """Sandwich mode: what the sandbox behind the gateway received and sent for this request."""
 
 
 @dataclass(frozen=True)

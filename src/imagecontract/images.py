@@ -132,17 +132,18 @@ def _decode_all(exchange: Exchange) -> list[ReturnedImage]:
             if isinstance(event.data, dict) and str(event.data.get("type", "")).endswith(COMPLETED_EVENT_SUFFIX)
         ]
         return [
-            _decode(index, item, format_path(["events", position]), exchange.downloads)
+            _decode(index, item, format_path(["events", position]), exchange.downloads, exchange.download_errors)
             for index, (position, item) in enumerate(finals)
         ]
     body = exchange.response.json_or_none()
     items = body.get("data") if isinstance(body, dict) else None
     if not isinstance(items, list):
         return []
-    return [_decode(index, item, format_path(["data", index]), exchange.downloads) for index, item in enumerate(items)]
+    return [_decode(index, item, format_path(["data", index]), exchange.downloads, exchange.download_errors)
+            for index, item in enumerate(items)]
 
 
-def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> ReturnedImage:
+def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes], failed: dict[str, str]) -> ReturnedImage:
     item = item if isinstance(item, dict) else {}
     if isinstance(item.get("b64_json"), str):
         source: ImageSource = "b64_json"
@@ -154,7 +155,7 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
     elif isinstance(item.get("url"), str):
         source = "url"
         data = downloads.get(item["url"])
-        error = None if data is not None else "the url was not downloaded"
+        error = None if data is not None else failed.get(item["url"], "the url was not downloaded")
     else:
         return ReturnedImage(index, "b64_json", None, None, "neither b64_json nor url is a string", path)
     path = f"{path}.{source}"

@@ -15,3 +15,4 @@ def status_code(exchange: Exchange, context: CheckContext) -> list[Failure]:
     expected = exchange.expect.get("status", DEFAULT_STATUS)
     actual = exchange.response.status
     return [] if actual == expected else [Failure("status_code", f"expected {expected}, got {actual}")]
+

@@ -32,6 +32,7 @@ from imagecontract.distributed.xdist_chains import chain_scheduler
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget import budget as image_budget
 from imagecontract.latency import format_table, latency_stats
+from imagecontract.pytest.gateway_hooks import install_gateway
 from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
 from imagecontract.rules import effective_model
@@ -98,6 +99,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--shard", default=None, metavar="K/N",
                     help="run only part K of N deterministic, balanced parts of the selected tests (chains stay together)")
     install_report(group, pluginmanager)
+    install_gateway(group, pluginmanager)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -25,7 +26,8 @@ from imagecontract.image_budget import budget as image_budget
 from imagecontract.images import returned_images
 from imagecontract.jsonpath import MISSING, lookup, parse_path
 from imagecontract.latency import Budget, budget_for, percentile
-from imagecontract.run.http import download, send
+from imagecontract.run.http import send
+from imagecontract.run.image_urls import fetch_images, image_urls
 from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
 
@@ -56,6 +58,12 @@ class RunSettings:
     """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
     image_budget: Any = None
     """The run's shared `budget.ImageBudget` (rate, --max-images, stop flag), used only when a request sends traffic."""
+    upstream: Any = None
+    """Sandwich mode: the `gateway.upstream.Upstream` behind the target, whose journal the upstream checks read."""
+    strict: bool = False
+    """Advisory findings fail the test too (`--strict`)."""
+    baselines: dict[str, Any] = field(default_factory=dict)
+    """Facts measured on this target that later checks compare with (a one-image edit's image tokens)."""
 
     @property
     def sends_traffic(self) -> bool:
@@ -100,6 +108,8 @@ class RequestResult:
     exchanges: list[Exchange] = field(default_factory=list)
     outcomes: list[CheckOutcome] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    advisories: list[Failure] = field(default_factory=list)
+    """Findings of advisory checks: shown, not failing the test (unless --strict made them failures)."""
     error: str | None = None
     cassette: Path | None = None
     replayed: bool = False
@@ -132,7 +142,7 @@ def run_request(
     budget = budget_for(spec.expect, spec.endpoint, size, settings.latency_scale)
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")
     result = RequestResult(collection=collection, spec=spec, budget=budget)
-    context = CheckContext(schemas=settings.schemas or SchemaStore.default())
+    context = CheckContext(schemas=settings.schemas or SchemaStore.default(), baselines=settings.baselines)
     cassette = None if settings.live else settings.cassette_path(collection, spec)
     result.cassette = cassette
     try:
@@ -142,7 +152,8 @@ def run_request(
                 result.exchanges.append(exchange)
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes
-                result.failures.extend(failure for outcome in outcomes for failure in outcome.failures)
+                for outcome in outcomes:
+                    (result.failures if outcome.fails_test(settings.strict) else result.advisories).extend(outcome.failures)
             result.failures.extend(_percentile_failures(result.latencies, budget))
             if session is not None:
                 if not result.failures or not session.path.exists():
@@ -255,7 +266,11 @@ def _exchange(
     shared = settings.image_budget if settings is not None and _sends(settings, session) else None
     images = image_budget.expected_images(sent.json if sent.json is not None else sent.form, expect.get("status", 200))
     expects_429 = str(expect.get("status", 200)) == "429"
+    upstream, sends, started = None, 0, time.time()
+    if settings is not None and settings.upstream is not None:
+        sent, correlation = settings.upstream.tag(sent)
     for attempt in range(image_budget.MAX_RETRIES + 1):
+        sends += 1
         if shared is not None:
             shared.acquire(images)
         response = send(client, sent, timeout=spec.timeout)
@@ -267,21 +282,19 @@ def _exchange(
         if result is not None:
             result.retries.append(f"429 on attempt {attempt + 1}: retried after Retry-After {wait:g} s")
         image_budget.pause_for_retry(wait)
+    if settings is not None and settings.upstream is not None:
+        upstream = settings.upstream.observe(correlation, started, time.time(), sends)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)
         times = session.event_times()
         if times is not None and response.events is not None and len(times) == len(response.events):
             response.events = [dataclasses.replace(event, at=at) for event, at in zip(response.events, times)]
-    downloads: dict[str, bytes] = {}
-    body = response.json_or_none()
-    if 200 <= response.status < 300 and isinstance(body, dict):
-        for item in body.get("data") or []:
-            url = item.get("url") if isinstance(item, dict) else None
-            if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in downloads:
-                downloads[url] = download(client, url)
+    downloads, download_errors = {}, {}
+    if 200 <= response.status < 300:
+        downloads, download_errors = fetch_images(client, image_urls(response.json_or_none(), response.events))
     return Exchange(
-        request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
-        first_event_budget=budget.first_event,
+        request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads,
+        latency_budget=budget.max, first_event_budget=budget.first_event, download_errors=download_errors, upstream=upstream,
     )
 
 

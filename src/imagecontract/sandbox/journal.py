@@ -51,6 +51,7 @@ class Journal:
         """Record a request as it arrived; returns its entry, for `sent` to complete."""
         arrived = time.time()
         params, images = await _read(request)
+        body = await request.body()
         correlation, how = _correlation(params, request.headers)
         key = _key(request.headers.get("authorization", ""))
         with self._lock:
@@ -60,6 +61,7 @@ class Journal:
                 "sequence": self._sequence, "correlation_id": correlation, "correlated_by": how, "attempt": attempt,
                 "arrived_at": arrived, "finished_at": None, "endpoint": endpoint, "method": request.method,
                 "path": request.url.path, "model": params.get("model"), "params": params, "images": images,
+                "body_digest": digest(body), "body_bytes": len(body),
                 "key": mask_key(key) if key else None,
                 "key_sha256": hashlib.sha256(key.encode()).hexdigest()[:16] if key else None,
                 "response": None,
@@ -121,15 +123,16 @@ async def journal_route(journal: Journal, request: Request) -> Response:
 
 
 async def _read(request: Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The parameters and uploaded images of a request, read from its (cached) body without consuming it."""
+    """The parameters and uploaded images of a request, read from its (cached) body without consuming it;
+    none for a body that is neither a JSON object nor multipart (its digest is journaled)."""
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/"):
         try:
             parsed = json.loads(body) if body else {}
         except ValueError:
-            return {"unparsed_body": digest(body)}, []
-        return (parsed if isinstance(parsed, dict) else {"unparsed_body": digest(body)}), []
+            return {}, []
+        return (parsed if isinstance(parsed, dict) else {}), []
 
     async def replay() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -138,8 +141,8 @@ async def _read(request: Request) -> tuple[dict[str, Any], list[dict[str, Any]]]
     images: list[dict[str, Any]] = []
     try:
         form = await Request(request.scope, replay).form(max_files=1000, max_fields=1000)
-    except Exception as exc:  # a malformed multipart body: the sandbox's own answer will say why
-        return {"unparsed_body": f"{digest(body)} ({type(exc).__name__})"}, []
+    except Exception:  # a malformed multipart body: the sandbox's own answer says why; its digest is journaled
+        return {}, []
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
             data = await value.read()
