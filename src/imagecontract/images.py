@@ -12,7 +12,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from PIL import Image, ImageChops, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from imagecontract.exchange import Exchange
 from imagecontract.jsonpath import format_path
@@ -165,24 +165,6 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes], faile
         return ReturnedImage(index, source, data, inspect_image(data), None, path)
     except ValueError as exc:
         return ReturnedImage(index, source, data, None, str(exc), path)
-
-
-THUMBNAIL_SIDE = 8
-"""Images are compared as 8x8 colour thumbnails: composition and palette, not detail."""
-
-
-def _thumbnail(data: bytes) -> Image.Image:
-    return _open(data).convert("RGB").resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BOX)
-
-
-def thumbnail_difference(first: bytes, second: bytes) -> float:
-    """How far apart two images look (0-255): the mean absolute channel difference of their 8x8 thumbnails,
-    the smaller of as is and mirrored (a variation may flip its input). ValueError when either does not decode."""
-    one, other = _thumbnail(first), _thumbnail(second)
-    return min(
-        sum(ImageStat.Stat(ImageChops.difference(one, candidate)).mean) / 3
-        for candidate in (other, ImageOps.mirror(other))
-    )
 
 
 def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -36,6 +36,8 @@ FAULTS = {
     "padding": "add null fields to every answer",
     "rewrite-error-codes": "replace every error code by gateway_error",
     "overhead": "wait ARG seconds before forwarding",
+    "json-as-html": "send JSON answers as text/html",
+    "image-urls": "hand out image URLs starting ARG instead of the upstream's origin",
 }
 
 
@@ -100,6 +102,8 @@ class Gateway:
             await answer.aclose()
         if not first.headers.get("content-type", "").startswith("application/json"):
             return Response(payloads[0], first.status_code, out)
+        if self.fault == "json-as-html":
+            out["content-type"] = "text/html; charset=utf-8"
         return Response(json.dumps(self.shape([json.loads(payload) for payload in payloads])), first.status_code, out)
 
     async def relay(self, answer: httpx.Response) -> Any:
@@ -118,7 +122,7 @@ class Gateway:
                 body["error"]["code"] = "gateway_error"
         for item in body.get("data", []) if isinstance(body, dict) else []:
             if isinstance(item, dict) and isinstance(item.get("url"), str) and self.fault != "internal-urls":
-                item["url"] = item["url"].replace(self.upstream, self.origin)
+                item["url"] = item["url"].replace(self.upstream, self.arg if self.fault == "image-urls" else self.origin)
         if self.fault == "padding" and isinstance(body, dict):
             body["system_fingerprint"] = None
         return body

@@ -28,8 +28,8 @@ class CheckContext:
     """How far (0-255) a colour channel may move before a pixel counts as changed."""
     edit_allowed_fraction: float = 0.001
     """The share of pixels outside the mask that may change (resampling, compression)."""
-    variation_max_difference: float = 48.0
-    """How far apart (mean channel difference of 8x8 thumbnails, 0-255) a variation may look from its input."""
+    variation_min_structure: float = 0.35
+    """How alike (correlation of 32x32 edge maps, see `structure`) a variation's edges must be to its input's."""
     baselines: dict[str, Any] = field(default_factory=dict)
     """Facts this run measured on its target, shared between requests (see `checks.models.input_images_used`)."""
 
