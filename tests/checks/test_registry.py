@@ -14,6 +14,7 @@ ALL_CHECKS = [
     "response_schema",
     "json_content_type",
     "error_envelope",
+    "error_message",
     "no_secret_echo",
     "image_count",
     "image_decodes",
