@@ -38,7 +38,7 @@ def test_one_cause_failing_eight_tests_is_one_root_cause_with_its_tests() -> Non
     matrix = build_matrix({"openai": reference_summary(), "gw": gateway_summary()}, "openai")
     causes = matrix.causes()
     first = causes[0]
-    assert (first.target, first.check, first.shape, first.severity) == ("gw", "status_code", "expected <n>, got <n>", "contract")
+    assert (first.target, first.check, first.shape, first.severity) == ("gw", "status_code", "expected 200, got 400", "contract")
     assert first.tests == [f"c.yaml::default {index}" for index in range(8)]
     assert [(cause.check, len(cause.tests), cause.severity) for cause in causes] == [
         ("status_code", 8, "contract"), ("no_silent_retries", 1, "contract"), ("response_unpadded", 1, "advisory")]
@@ -65,8 +65,11 @@ def test_differs_from_reference_compares_reasons_not_only_verdicts() -> None:
 
 def test_reason_shapes_take_out_what_varies_between_tests() -> None:
     assert reason_shape("expected 256x256, got 1024x1024") == "expected <n>x<n>, got <n>x<n>"
+    assert reason_shape("expected 200, got 404 after 0.25 s") == "expected 200, got 404 after <n> s"
     assert reason_shape("`style` dropped: the client sent 'natural'") == "`style` dropped: the client sent <value>"
     assert reason_shape("http://127.0.0.1:9/x.png: refused") == "<url> refused"
+    assert reason_shape("""reworded: the upstream sent "Invalid 'n': too lo..., the client got 'x'""") == (
+        "reworded: the upstream sent <value>, the client got <value>")
 
 
 def test_every_rendering_leads_with_totals_and_root_causes() -> None:

@@ -18,11 +18,12 @@ TOTAL_KINDS = ("pass", "fail", "advisory", "skipped", "unsupported")
 
 _SHAPES = (
     (re.compile(r"https?://\S+"), "<url>"),
-    (re.compile(r"'[^']*'|\"[^\"]*\"|\b(None|null|True|False|true|false)\b"), "<value>"),
+    (re.compile(r"'[^']*(?:'|\.\.\.)|\"[^\"]*(?:\"|\.\.\.)|\b(None|null|True|False|true|false)\b"), "<value>"),
     (re.compile(r"sha256:[0-9a-f]+"), "<digest>"),
-    (re.compile(r"\d+(\.\d+)?"), "<n>"),
+    (re.compile(r"(?P<status>(?<![\w.])[1-5]\d\d(?![\w.]))|\d+(?:\.\d+)?"), lambda match: match["status"] or "<n>"),
 )
-"""What varies between tests failing for the same reason: URLs, quoted values, digests, numbers."""
+"""What varies between tests failing for the same reason: URLs, quoted values (whole or cut with ...), digests, numbers
+(but not a standalone HTTP status: a 404 and a 400 are two causes)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Finding:
         return self.check, self.path, reason_shape(self.reason, _SHAPES[:1] + _SHAPES[2:3]), self.severity
 
 
-def reason_shape(reason: str, shapes: tuple[tuple[re.Pattern[str], str], ...] = _SHAPES) -> str:
+def reason_shape(reason: str, shapes: tuple[tuple[re.Pattern[str], Any], ...] = _SHAPES) -> str:
     """`expected 400, got 500` -> `expected <n>, got <n>`: the reason with what varies between tests taken out."""
     for pattern, placeholder in shapes:
         reason = pattern.sub(placeholder, reason)
