@@ -9,13 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from browser import browser_page
 from faulty_gateway import running_gateway
 from imagecontract.cli.main import main
 from sandwich_helpers import GATEWAY_KEY, REPO, UPSTREAM_KEY
-from services import require_program
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture
@@ -29,8 +26,6 @@ def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_matrix_page_answers_what_breaks_behind_a_gateway(suite: Path, sandbox) -> None:
-    chromium = require_program("chromium", "chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     upstream = sandbox(api_key=UPSTREAM_KEY)
     with running_gateway(upstream.origin, UPSTREAM_KEY, GATEWAY_KEY) as reference, \
             running_gateway(upstream.origin, UPSTREAM_KEY, GATEWAY_KEY, "rewrite-error-codes") as rewriting:
@@ -44,27 +39,18 @@ def test_the_matrix_page_answers_what_breaks_behind_a_gateway(suite: Path, sandb
     assert {cause["target"] for cause in causes} == {"gw"} and len(causes) <= 2, causes
     # Beside it, error_envelope where a collection asserts `code`: the same gateway fault, seen from the client.
     problems: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-            page.route("http*://**", lambda route: (problems.append(f"fetched {route.request.url}"), route.abort()))
-            page.goto((suite / "reports" / "matrix.html").as_uri())
-            verdicts = page.locator("ul.verdicts li").all_inner_texts()
-            assert verdicts[1].startswith(f"gw: {data['totals']['gw']['pass']} pass, {causes[0]['count']} fail from "
-                                          f"{len(causes)} root cause")
-            assert page.locator("table.totals tbody tr").count() == 2
-            cause = page.locator("tr.cause.contract").first
-            assert page.locator("tr.cause.contract").count() == len(causes)
-            assert cause.locator("td").nth(2).inner_text() == "errors_passed_through"
-            cause.locator("summary").click()
-            assert cause.locator("li").count() == causes[0]["count"] and cause.locator("li").first.is_visible()
-            facts = page.locator("table.capabilities .facts").all_inner_texts()
-            assert facts and all("s gateway" in text and "upstream call" in text for text in facts if text.startswith("4"))
-            page.screenshot(path=str(suite / "matrix.png"), full_page=True)
-        finally:
-            browser.close()
+    with browser_page(suite / "reports" / "matrix.html", problems) as page:
+        verdicts = page.locator("ul.verdicts li").all_inner_texts()
+        assert verdicts[1].startswith(f"gw: {data['totals']['gw']['pass']} pass, {causes[0]['count']} fail from "
+                                      f"{len(causes)} root cause")
+        assert page.locator("table.totals tbody tr").count() == 2
+        cause = page.locator("tr.cause.contract").first
+        assert page.locator("tr.cause.contract").count() == len(causes)
+        assert cause.locator("td").nth(2).inner_text() == "errors_passed_through"
+        cause.locator("summary").click()
+        assert cause.locator("li").count() == causes[0]["count"] and cause.locator("li").first.is_visible()
+        facts = page.locator("table.capabilities .facts").all_inner_texts()
+        assert facts and all("s gateway" in text and "upstream call" in text for text in facts if text.startswith("4"))
+        page.screenshot(path=str(suite / "matrix.png"), full_page=True)
     assert problems == []
     assert os.environ["IMAGECONTRACT_UPSTREAM_KEY"] not in (suite / "reports" / "matrix.html").read_text()
