@@ -81,3 +81,25 @@ def test_the_pass_through_gateway_passes_every_request_and_every_upstream_check_
     assert {"no_silent_retries", "request_forwarded", "response_passed_through", "response_unpadded",
             "errors_passed_through", "no_upstream_leak", "gateway_overhead"} <= judged
     assert "imagecontract gateway overhead" in result.stdout.str()
+
+
+PADDED_REQUEST = """\
+requests:
+  - name: generate
+    path: /images/generations
+    json: {model: dall-e-2, prompt: a cat, size: 256x256}
+"""
+
+
+def test_advisories_pass_unless_the_collection_asks_for_strict_checks(suite: pytest.Pytester, sandbox) -> None:
+    (suite.path / "collections" / "lenient.yaml").write_text("name: Lenient\n" + PADDED_REQUEST)
+    (suite.path / "collections" / "strict.yaml").write_text("name: Strict\nstrict_checks: true\n" + PADDED_REQUEST)
+    upstream = sandbox(api_key=UPSTREAM_KEY)
+    with running_gateway(upstream.origin, UPSTREAM_KEY, GATEWAY_KEY, "padding") as gateway:
+        name_target(suite, "gw", gateway.origin + "/v1", ["image_url_host"])
+        result, tests = run_through(suite, "gw", upstream.origin, "collections/lenient.yaml", "collections/strict.yaml")
+    outcomes = {test["nodeid"]: (test["outcome"], [found["check"] for found in test["failures"] + test["advisories"]])
+                for test in tests}
+    assert outcomes == {"collections/lenient.yaml::generate": ("passed", ["response_unpadded"]),
+                        "collections/strict.yaml::generate": ("failed", ["response_unpadded"])}
+    assert result.ret == 1

@@ -97,6 +97,8 @@ class Collection:
     requests: tuple[RequestSpec, ...]
     variables: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    strict_checks: bool = False
+    """Advisory findings fail this collection's tests (`strict_checks: true`), as `--strict-checks` does for a run."""
 
     @property
     def slug(self) -> str:
@@ -152,6 +154,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
         requests=requests,
         variables=dict(data.get("variables") or {}),
         description=data.get("description", ""),
+        strict_checks=bool(data.get("strict_checks", False)),
     )
     _check_references(collection, document, shown)
     return collection

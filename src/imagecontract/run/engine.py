@@ -61,7 +61,7 @@ class RunSettings:
     upstream: Any = None
     """Sandwich mode: the `gateway.upstream.Upstream` behind the target, whose journal the upstream checks read."""
     strict: bool = False
-    """Advisory findings fail the test too (`--strict`)."""
+    """Advisory findings fail the test too (`--strict-checks`; a collection's `strict_checks: true` for its own)."""
     baselines: dict[str, Any] = field(default_factory=dict)
     """Facts measured on this target that later checks compare with (a one-image edit's image tokens)."""
 
@@ -109,7 +109,7 @@ class RequestResult:
     outcomes: list[CheckOutcome] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     advisories: list[Failure] = field(default_factory=list)
-    """Findings of advisory checks: shown, not failing the test (unless --strict made them failures)."""
+    """Findings of advisory checks: shown, not failing the test (unless strict checks made them failures)."""
     error: str | None = None
     cassette: Path | None = None
     replayed: bool = False
@@ -153,7 +153,8 @@ def run_request(
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes
                 for outcome in outcomes:
-                    (result.failures if outcome.fails_test(settings.strict) else result.advisories).extend(outcome.failures)
+                    strict = settings.strict or collection.strict_checks
+                    (result.failures if outcome.fails_test(strict) else result.advisories).extend(outcome.failures)
             result.failures.extend(_percentile_failures(result.latencies, budget))
             if session is not None:
                 if not result.failures or not session.path.exists():
