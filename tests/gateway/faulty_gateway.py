@@ -38,6 +38,7 @@ FAULTS = {
     "overhead": "wait ARG seconds before forwarding",
     "json-as-html": "send JSON answers as text/html",
     "image-urls": "hand out image URLs starting ARG instead of the upstream's origin",
+    "anonymous": "forward neither the `user` field nor unknown headers (no correlation id reaches the upstream)",
 }
 
 
@@ -51,7 +52,8 @@ class Gateway:
         self.client = httpx.AsyncClient(timeout=60.0)
 
     def headers(self, request: Request) -> dict[str, str]:
-        headers = {name: value for name, value in request.headers.items() if name.lower() not in HOP_HEADERS}
+        headers = {name: value for name, value in request.headers.items() if name.lower() not in HOP_HEADERS
+                   and not (self.fault == "anonymous" and name.lower().startswith("x-"))}
         given = request.headers.get("authorization")
         if given == f"Bearer {self.gateway_key}":
             headers["authorization"] = f"Bearer {self.upstream_key}"
@@ -67,8 +69,8 @@ class Gateway:
             data = json.loads(raw)
         except ValueError:
             return [raw]
-        if self.fault == "drop-param":
-            data.pop(self.arg, None)
+        if self.fault in ("drop-param", "anonymous"):
+            data.pop(self.arg or "user", None)
         if self.fault == "split-n" and isinstance(data.get("n"), int) and data["n"] > 1:
             return [json.dumps({**data, "n": 1}).encode() for _ in range(data["n"])]
         return [json.dumps(data).encode()]

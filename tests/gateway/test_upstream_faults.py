@@ -103,3 +103,13 @@ def test_advisories_pass_unless_the_collection_asks_for_strict_checks(suite: pyt
     assert outcomes == {"collections/lenient.yaml::generate": ("passed", ["response_unpadded"]),
                         "collections/strict.yaml::generate": ("failed", ["response_unpadded"])}
     assert result.ret == 1
+
+
+def test_a_gateway_forwarding_no_correlation_id_is_matched_by_time(suite: pytest.Pytester, sandbox) -> None:
+    upstream = sandbox(api_key=UPSTREAM_KEY)
+    with running_gateway(upstream.origin, UPSTREAM_KEY, GATEWAY_KEY, "anonymous") as gateway:
+        name_target(suite, "gw", gateway.origin + "/v1", ["image_url_host"])
+        result, tests = run_through(suite, "gw", upstream.origin, GENERATE, MISSING_PROMPT)
+    assert failing_checks(tests) == set(), result.stdout.str()[-3000:]
+    assert [test["upstream"]["correlated_by"] for test in tests] == ["time", "time"]
+    assert [test["upstream"]["attempts"] for test in tests] == [1, 1]
