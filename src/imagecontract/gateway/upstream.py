@@ -94,6 +94,9 @@ class Upstream:
             time.sleep(0.02)
         return UpstreamView(entries, how, self.origin, self.key, self.overhead_budget, self.allow, client_sends)
 
+    def close(self) -> None:
+        self.client.close()
+
     def _read(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         url = self.origin.rstrip("/") + JOURNAL_PATH
         try:

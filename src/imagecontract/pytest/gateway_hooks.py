@@ -73,6 +73,13 @@ class GatewayPlugin:
                                     + "\n".join(lines)))
         return report
 
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from imagecontract.pytest.plugin import SETTINGS
+
+        settings = config.stash.get(SETTINGS, None)
+        if settings is not None and settings.upstream is not None:
+            settings.upstream.close()
+
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         from imagecontract.pytest.plugin import RESULTS
 
