@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from imagecontract.rules import ENDPOINTS
 
 if TYPE_CHECKING:
-    from imagecontract.gateway.upstream import UpstreamView
+    from imagecontract.gateway.view import UpstreamView
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,10 @@ class Exchange:
     latency_budget: float | None = None
     first_event_budget: float | None = None
     """Seconds a stream may take to its first event (`expect.latency.first_event`, scaled); None: unchecked."""
+    percentile_budgets: Mapping[int, float] = field(default_factory=dict)
+    """`repeat:` budgets over every run of the request: quantile (50, 95) -> seconds, scaled."""
+    repeat_latencies: tuple[float, ...] = ()
+    """On the last run of a request with percentile budgets: the latency of every run, this one included."""
     download_errors: dict[str, str] = field(default_factory=dict)
     """Why an image URL of the answer could not be fetched, by URL."""
     upstream: UpstreamView | None = None

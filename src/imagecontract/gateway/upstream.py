@@ -18,45 +18,13 @@ import httpx
 
 from imagecontract.errors import ImageContractError
 from imagecontract.exchange import SentRequest
+from imagecontract.gateway.view import UpstreamView
 from imagecontract.sandbox.journal import CORRELATION_FIELD, CORRELATION_HEADER, CORRELATION_PREFIX, JOURNAL_PATH
 
 SETTLE_SECONDS = 2.0
 """How long to wait for the journal to record the end of a response the client already has."""
 DEFAULT_OVERHEAD_BUDGET = 1.0
 """Seconds a gateway may add to a request (client latency minus upstream latency) unless told otherwise."""
-
-
-@dataclass(frozen=True)
-class UpstreamView:
-    """What the upstream saw of one client request: its journal entries, in arrival order."""
-
-    entries: list[dict[str, Any]]
-    correlated_by: str
-    """`field`, `header` or `time` (the entries that arrived while the request was in flight)."""
-    origin: str
-    key: str
-    overhead_budget: float
-    allow: frozenset[str] = frozenset()
-    client_sends: int = 1
-
-    @property
-    def attempts(self) -> int:
-        return len(self.entries)
-
-    @property
-    def upstream_seconds(self) -> float | None:
-        """From the first arrival upstream to the last response finished (attempts and split calls included)."""
-        ends = [entry["finished_at"] for entry in self.entries if entry.get("finished_at")]
-        if not self.entries or not ends:
-            return None
-        return max(ends) - min(entry["arrived_at"] for entry in self.entries)
-
-    def overhead(self, client_seconds: float) -> float | None:
-        upstream = self.upstream_seconds
-        return None if upstream is None else client_seconds - upstream
-
-    def allows(self, name: str) -> bool:
-        return name in self.allow
 
 
 @dataclass

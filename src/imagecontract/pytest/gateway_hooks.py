@@ -40,7 +40,7 @@ def install_gateway(group: Any, pluginmanager: pytest.PytestPluginManager) -> No
 class GatewayPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        from imagecontract.pytest.plugin import SETTINGS, TARGET
+        from imagecontract.pytest.keys import SETTINGS, TARGET
 
         settings, option = config.stash.get(SETTINGS, None), config.option
         if settings is None:
@@ -63,7 +63,7 @@ class GatewayPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        from imagecontract.pytest.plugin import RESULT
+        from imagecontract.pytest.keys import RESULT
 
         report = yield
         result = item.stash.get(RESULT, None)
@@ -74,14 +74,14 @@ class GatewayPlugin:
         return report
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        from imagecontract.pytest.plugin import SETTINGS
+        from imagecontract.pytest.keys import SETTINGS
 
         settings = config.stash.get(SETTINGS, None)
         if settings is not None and settings.upstream is not None:
             settings.upstream.close()
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
-        from imagecontract.pytest.plugin import RESULTS
+        from imagecontract.pytest.keys import RESULTS
 
         samples = []
         for result in config.stash.get(RESULTS, []):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,77 +15,25 @@ from typing import Any, Iterator, Mapping
 
 import httpx
 
-from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cassette
+from imagecontract.cassettes.session import CassetteSession, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
-from imagecontract.collection.loader import Collection, RequestSpec, slugify
+from imagecontract.collection.model import Collection, Expectation, RequestSpec
 from imagecontract.collection.templating import layered, render
-from imagecontract.errors import ImageContractError
+from imagecontract.errors import BudgetStop, ImageContractError
 from imagecontract.exchange import Exchange, Failure, FilePart, SentRequest
-from imagecontract.image_budget import budget as image_budget
+from imagecontract.image_budget import retry
+from imagecontract.image_budget.budget import expected_images
 from imagecontract.images import returned_images
 from imagecontract.jsonpath import MISSING, lookup, parse_path
-from imagecontract.latency import Budget, budget_for, percentile
+from imagecontract.latency import Budget, budget_for
 from imagecontract.run.http import send
 from imagecontract.run.image_urls import fetch_images, image_urls
 from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
-
-PUBLIC_API_BASE_URL = "https://api.openai.com/v1"
+from imagecontract.settings import REPLAY_PLACEHOLDER_KEY, RunSettings
 
 MIN_SECRET_CHARS = 8
 """Shorter "keys" (test stand-ins like `x`) are not redacted: hiding every `x` would garble all text."""
-
-REPLAY_PLACEHOLDER_KEY = "replay-without-a-key"
-"""Sent when replaying with no key set: cassettes never store the key, so any value matches."""
-
-
-@dataclass
-class RunSettings:
-    """Everything about a run that is the same for every request."""
-
-    target: str = PUBLIC_API_BASE_URL
-    api_key_env: str = "OPENAI_API_KEY"
-    record_mode: RecordMode = RecordMode.NONE
-    live: bool = False
-    latency_scale: float = 1.0
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    cassette_dir: Path = Path("cassettes")
-    schemas: SchemaStore | None = None
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    record_command: str = "imagecontract run --record-mode once"
-    replay_pace: str = "recorded"
-    """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
-    image_budget: Any = None
-    """The run's shared `budget.ImageBudget` (rate, --max-images, stop flag), used only when a request sends traffic."""
-    upstream: Any = None
-    """Sandwich mode: the `gateway.upstream.Upstream` behind the target, whose journal the upstream checks read."""
-    strict: bool = False
-    """Advisory findings fail the test too (`--strict-checks`; a collection's `strict_checks: true` for its own)."""
-    baselines: dict[str, Any] = field(default_factory=dict)
-    """Facts measured on this target that later checks compare with (a one-image edit's image tokens)."""
-
-    @property
-    def sends_traffic(self) -> bool:
-        """Whether requests may reach the target (live, or recording what is missing)."""
-        return self.live or self.record_mode is not RecordMode.NONE
-
-    @property
-    def mode_name(self) -> str:
-        return "live" if self.live else f"cassettes ({self.record_mode.value})"
-
-    def key_from(self, env_name: str) -> str:
-        """The key in `env_name`; replay needs none, a run that sends traffic does."""
-        value = self.environ.get(env_name, "")
-        if value:
-            return value
-        if self.sends_traffic:
-            raise ImageContractError(
-                f"no API key: set the environment variable {env_name} (or name another with --api-key-env)"
-            )
-        return REPLAY_PLACEHOLDER_KEY
-
-    def cassette_path(self, collection: Collection, spec: RequestSpec) -> Path:
-        return self.cassette_dir / collection.slug / f"{slugify(spec.name)}.yaml"
 
 
 @dataclass
@@ -147,15 +94,16 @@ def run_request(
     result.cassette = cassette
     try:
         with _recording(settings, cassette, secrets) as session:
-            for _ in range(spec.repeat):
+            for index in range(spec.repeat):
                 exchange = _exchange(client, sent, spec, expect, secrets, budget, session, settings, result)
                 result.exchanges.append(exchange)
+                if index == spec.repeat - 1:
+                    exchange.repeat_latencies = tuple(result.latencies)
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes
                 for outcome in outcomes:
                     strict = settings.strict or collection.strict_checks
                     (result.failures if outcome.fails_test(strict) else result.advisories).extend(outcome.failures)
-            result.failures.extend(_percentile_failures(result.latencies, budget))
             if session is not None:
                 if not result.failures or not session.path.exists():
                     session.commit()
@@ -164,12 +112,12 @@ def run_request(
             _save(spec, result.exchanges[-1], state, where)
     except ImageContractError as exc:
         result.error = str(exc)
-    except image_budget.BudgetStop as exc:
+    except BudgetStop as exc:
         result.error = str(exc)
         result.stop_run = str(exc)
     if result.exchanges and result.stop_run is None:
-        code = image_budget.stop_code(result.exchanges[-1].response.json_or_none())
-        if code and int(expect.get("status", 200)) != result.exchanges[-1].response.status:
+        code = retry.stop_code(result.exchanges[-1].response.json_or_none())
+        if code and Expectation.of(expect).status != result.exchanges[-1].response.status:
             result.stop_run = f"the target answered {code}: no further request can succeed, stopping the run"
     if result.stop_run and settings.image_budget is not None:
         settings.image_budget.stop(result.stop_run)
@@ -264,27 +212,29 @@ def _exchange(
     secrets: tuple[str, ...], budget: Budget, session: CassetteSession | None,
     settings: RunSettings | None = None, result: RequestResult | None = None,
 ) -> Exchange:
-    shared = settings.image_budget if settings is not None and _sends(settings, session) else None
-    images = image_budget.expected_images(sent.json if sent.json is not None else sent.form, expect.get("status", 200))
-    expects_429 = str(expect.get("status", 200)) == "429"
-    upstream, sends, started = None, 0, time.time()
+    sends = settings is not None and (settings.live or (session is not None and settings.sends(session.path)))
+    shared = settings.image_budget if sends else None
+    expected = Expectation.of(expect)
+    images = expected_images(sent.params, expected.status)
+    expects_429 = expected.status == 429
+    upstream, attempts, started = None, 0, time.time()
     if settings is not None and settings.upstream is not None:
         sent, correlation = settings.upstream.tag(sent)
-    for attempt in range(image_budget.MAX_RETRIES + 1):
-        sends += 1
+    for attempt in range(retry.MAX_RETRIES + 1):
+        attempts += 1
         if shared is not None:
             shared.acquire(images)
         response = send(client, sent, timeout=spec.timeout)
-        if response.status != 429 or expects_429 or attempt == image_budget.MAX_RETRIES:
+        if response.status != 429 or expects_429 or attempt == retry.MAX_RETRIES:
             break
-        if image_budget.stop_code(response.json_or_none()):
+        if retry.stop_code(response.json_or_none()):
             break
-        wait = image_budget.retry_after(response.headers)
+        wait = retry.retry_after(response.headers)
         if result is not None:
             result.retries.append(f"429 on attempt {attempt + 1}: retried after Retry-After {wait:g} s")
-        image_budget.pause_for_retry(wait)
+        retry.pause_for_retry(wait)
     if settings is not None and settings.upstream is not None:
-        upstream = settings.upstream.observe(correlation, started, time.time(), sends)
+        upstream = settings.upstream.observe(correlation, started, time.time(), attempts)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)
         times = session.event_times()
@@ -294,30 +244,10 @@ def _exchange(
     if 200 <= response.status < 300:
         downloads, download_errors = fetch_images(client, image_urls(response.json_or_none(), response.events))
     return Exchange(
-        request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads,
-        latency_budget=budget.max, first_event_budget=budget.first_event, download_errors=download_errors, upstream=upstream,
+        request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
+        first_event_budget=budget.first_event, percentile_budgets=budget.percentiles, download_errors=download_errors,
+        upstream=upstream,
     )
-
-
-def _sends(settings: RunSettings, session: CassetteSession | None) -> bool:
-    """Whether this exchange will reach the target: live, or recording into a cassette that replays nothing."""
-    if settings.live:
-        return True
-    if session is None or settings.record_mode is RecordMode.NONE:
-        return False
-    return settings.record_mode is not RecordMode.ONCE or not session.path.exists()
-
-
-def _percentile_failures(latencies: list[float], budget: Budget) -> list[Failure]:
-    """`repeat:` budgets: p50 and p95 over every run of the request."""
-    failures = []
-    for name, limit, quantile in (("p50", budget.p50, 50), ("p95", budget.p95, 95)):
-        if limit is None or not latencies:
-            continue
-        value = percentile(latencies, quantile)
-        if value > limit:
-            failures.append(Failure("latency_budget", f"{name} {value:.2f} s over {len(latencies)} runs, budget {limit:.2f} s"))
-    return failures
 
 
 def _save(spec: RequestSpec, exchange: Exchange, state: CollectionState, where: str) -> None:
