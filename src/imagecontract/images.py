@@ -15,7 +15,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from PIL import Image, ImageChops, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from imagecontract.exchange import Exchange
 from imagecontract.jsonpath import format_path
@@ -81,9 +81,6 @@ def _open(data: bytes) -> Image.Image:
 PREVIEW_PIXELS = 256
 """The longest side of the preview kept with a decoded image: what the report's thumbnail is made from."""
 
-THUMBNAIL_SIDE = 8
-"""Images are compared as 8x8 colour thumbnails: composition and palette, not detail."""
-
 DECODED_CACHE_BYTES = 24 * MB
 """Previews kept at most (some 100 images): only small renditions are kept, never full pixels, so a response of
 ten 1024x1024 images costs no more memory than decoding them one after the other."""
@@ -91,12 +88,11 @@ ten 1024x1024 images costs no more memory than decoding them one after the other
 
 @dataclass(frozen=True)
 class Decoded:
-    """What one full decode of an image yields for every later use: its facts, the report's preview
-    (at most `PREVIEW_PIXELS` a side, the original's mode and info) and the 8x8 RGB signature comparisons use."""
+    """What one full decode of an image yields for every later use: its facts and the report's preview
+    (at most `PREVIEW_PIXELS` a side, the original's mode and info)."""
 
     info: ImageInfo
     preview: Image.Image
-    signature: Image.Image
 
 
 class _DecodedCache:
@@ -153,9 +149,8 @@ def _decode_image(data: bytes) -> Decoded:
         has_alpha=has_alpha,
         transparent_pixels=transparent,
     )
-    signature = image.convert("RGB").resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BOX)
     image.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
-    return Decoded(info, image, signature)
+    return Decoded(info, image)
 
 
 _DECODED = _DecodedCache()
@@ -214,17 +209,18 @@ def _decode_all(exchange: Exchange) -> list[ReturnedImage]:
             if isinstance(event.data, dict) and str(event.data.get("type", "")).endswith(COMPLETED_EVENT_SUFFIX)
         ]
         return [
-            _decode(index, item, format_path(["events", position]), exchange.downloads)
+            _decode(index, item, format_path(["events", position]), exchange.downloads, exchange.download_errors)
             for index, (position, item) in enumerate(finals)
         ]
     body = exchange.response.json_or_none()
     items = body.get("data") if isinstance(body, dict) else None
     if not isinstance(items, list):
         return []
-    return [_decode(index, item, format_path(["data", index]), exchange.downloads) for index, item in enumerate(items)]
+    return [_decode(index, item, format_path(["data", index]), exchange.downloads, exchange.download_errors)
+            for index, item in enumerate(items)]
 
 
-def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> ReturnedImage:
+def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes], failed: dict[str, str]) -> ReturnedImage:
     item = item if isinstance(item, dict) else {}
     if isinstance(item.get("b64_json"), str):
         source: ImageSource = "b64_json"
@@ -236,7 +232,7 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
     elif isinstance(item.get("url"), str):
         source = "url"
         data = downloads.get(item["url"])
-        error = None if data is not None else "the url was not downloaded"
+        error = None if data is not None else failed.get(item["url"], "the url was not downloaded")
     else:
         return ReturnedImage(index, "b64_json", None, None, "neither b64_json nor url is a string", path)
     path = f"{path}.{source}"
@@ -246,16 +242,6 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
         return ReturnedImage(index, source, data, inspect_image(data), None, path)
     except ValueError as exc:
         return ReturnedImage(index, source, data, None, str(exc), path)
-
-
-def thumbnail_difference(first: bytes, second: bytes) -> float:
-    """How far apart two images look (0-255): the mean absolute channel difference of their 8x8 thumbnails,
-    the smaller of as is and mirrored (a variation may flip its input). ValueError when either does not decode."""
-    one, other = decoded(first).signature, decoded(second).signature
-    return min(
-        sum(ImageStat.Stat(ImageChops.difference(one, candidate)).mean) / 3
-        for candidate in (other, ImageOps.mirror(other))
-    )
 
 
 def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -17,7 +17,6 @@ Judge = Callable[[str, Exchange], CheckOutcome]
 MakeExchange = Callable[..., Exchange]
 MakeImage = Callable[..., bytes]
 ImagesBody = Callable[..., dict[str, Any]]
-Upload = Callable[[str, bytes], FilePart]
 
 HOLE = (16, 16, 48, 48)
 
@@ -164,18 +163,18 @@ def test_expected_images(judge: Judge, make_exchange: MakeExchange, make_image: 
 
 def test_every_check_and_the_report_share_one_decode_per_image(
     context: CheckContext, make_exchange: MakeExchange, make_image: MakeImage, images_body: ImagesBody,
-    upload: Upload, monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     opened: list[int] = []
     real_open = images._open
     monkeypatch.setattr(images, "_open", lambda data: opened.append(len(data)) or real_open(data))
     monkeypatch.setattr(images, "_DECODED", images._DecodedCache())
     monkeypatch.setattr(pictures, "_PICTURES", {})
-    source, result = make_image((48, 48), (10, 200, 30)), make_image((48, 48), (12, 198, 33))
-    exchange = make_exchange(endpoint="variations", params={"n": 2}, files=[upload("image", source)],
-                             body=images_body(result, result))
+    first, second = make_image((48, 48), (10, 200, 30)), make_image((40, 40), (12, 198, 33))
+    exchange = make_exchange(params={"n": 3}, body=images_body(first, second, first),
+                             expect={"images": {"count": 3, "format": "png"}})
     outcomes = run_checks(exchange, context)
     applied = {outcome.name for outcome in outcomes if outcome.applicable}
-    assert {"image_count", "image_decodes", "variation_resembles_input"} <= applied
-    assert pictures.picture(result).width == 48 and pictures.picture(source).width == 48
-    assert sorted(opened) == sorted([len(source), len(result)]), "one decode per distinct image"
+    assert {"image_count", "image_decodes", "expected_images"} <= applied
+    assert pictures.picture(first).width == 48 and pictures.picture(second).width == 40
+    assert sorted(opened) == sorted([len(first), len(second)]), "one decode per distinct image"

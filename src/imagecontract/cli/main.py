@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "matrix": "imagecontract.cli.matrix",
     "merge": "imagecontract.cli.merge",
     "scan-secrets": "imagecontract.cli.scan",
+    "verify-gateway": "imagecontract.cli.verify_gateway",
 }
 """Command name -> the module that registers it."""
 
