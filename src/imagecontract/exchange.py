@@ -10,10 +10,13 @@ import json as jsonlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 from imagecontract.rules import ENDPOINTS
+
+if TYPE_CHECKING:
+    from imagecontract.gateway.view import UpstreamView
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,14 @@ class Exchange:
     latency_budget: float | None = None
     first_event_budget: float | None = None
     """Seconds a stream may take to its first event (`expect.latency.first_event`, scaled); None: unchecked."""
+    percentile_budgets: Mapping[int, float] = field(default_factory=dict)
+    """`repeat:` budgets over every run of the request: quantile (50, 95) -> seconds, scaled."""
+    repeat_latencies: tuple[float, ...] = ()
+    """On the last run of a request with percentile budgets: the latency of every run, this one included."""
+    download_errors: dict[str, str] = field(default_factory=dict)
+    """Why an image URL of the answer could not be fetched, by URL."""
+    upstream: UpstreamView | None = None
+    """Sandwich mode: what the sandbox behind the gateway received and sent for this request."""
     as_of: date | None = None
     """The day whose API the request means (its collection's `as_of`, else the target's day): it decides the
     defaults (model, size) checks fill in. None: today."""

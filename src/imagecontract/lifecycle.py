@@ -53,9 +53,7 @@ def meaning_day(collection_as_of: date | None, target: date) -> date:
 
 def request_model(spec: Any, day: date) -> str:
     """The model a request asks for (explicitly or by the day's default); "" when none or templated."""
-    body = spec.json if isinstance(spec.json, dict) else ((spec.form or {}).get("fields") or {})
-    files = ((spec.form or {}).get("files") or {}).keys()
-    model = rules.effective_model(body, spec.endpoint, files, as_of=day)
+    model = spec.model_as_of(day)
     return "" if "{{" in model else model
 
 
@@ -105,7 +103,7 @@ def chain_skip_reason(requests: Sequence[Any], spec: Any, collection_path: str, 
                       day: date, serves: Iterable[str] = (), target_name: str = "the target") -> str | None:
     """`skip_reason` for a request and its chain: a chain of requests (saved images and values) runs whole or
     not at all, so re-recording part of one never leaves cassettes that disagree with each other."""
-    from imagecontract.shard import Unit, chain_groups
+    from imagecontract.distributed.shard import Unit, chain_groups
 
     served = tuple(serves)
     own = skip_reason(spec, collection_as_of, day, served, target_name)

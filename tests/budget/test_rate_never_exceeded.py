@@ -13,10 +13,10 @@ from typing import Any, Callable
 
 import pytest
 
-from imagecontract import budget
-from imagecontract.collection import load_collection
-from imagecontract.engine import CollectionState, RunSettings, run_request
-from imagecontract.http import new_client
+from imagecontract.collection.loader import load_collection
+from imagecontract.image_budget import budget
+from imagecontract.run.engine import CollectionState, RunSettings, run_request
+from imagecontract.run.http import new_client
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "ic-rate-test-key-0123456789"

@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from conftest import PNG, make_png
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from vcr.request import Request
 
-from conftest import PNG, make_png
-from imagecontract.cassette_storage import BlobStore, CassetteStorage, atomic_write
+from imagecontract.cassettes.storage import BlobStore, CassetteStorage, atomic_write
 from imagecontract.errors import CassetteCorrupt
 
 BASE = "http://127.0.0.1:8000/v1"

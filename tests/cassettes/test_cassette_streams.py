@@ -8,10 +8,10 @@ import httpx
 import pytest
 import yaml
 
-from imagecontract.cassettes import use_cassette
+from imagecontract.cassettes.session import use_cassette
 from imagecontract.errors import CassetteCorrupt
 from imagecontract.exchange import SentRequest
-from imagecontract.http import send
+from imagecontract.run.http import send
 
 STREAM = {"model": "gpt-image-1.5", "prompt": "a boat", "size": "1024x1024", "quality": "low",
           "stream": True, "partial_images": 2}

@@ -52,7 +52,7 @@ def test_the_shipped_suite_passes_live_with_concurrency(pytester: pytest.Pyteste
 def test_a_rate_limit_holds_across_threads(make_project: Any, sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from imagecontract import budget
+    from imagecontract.image_budget import budget
 
     speed = 20.0
     start = time.time()

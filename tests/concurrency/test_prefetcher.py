@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from imagecontract.prefetch import Prefetcher, PrefetchStopped
+from imagecontract.run.prefetch import Prefetcher, PrefetchStopped
 
 
 def test_each_group_runs_in_order_and_groups_run_at_once() -> None:

@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection import load_collection, slugify
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import slugify
+from imagecontract.distributed.shard import (
+    ShardSpec,
+    Unit,
+    chain_groups,
+    estimated_seconds,
+    parse_shard,
+    plan,
+    recorded_seconds,
+)
 from imagecontract.errors import ImageContractError
-from imagecontract.shard import ShardSpec, Unit, chain_groups, estimated_seconds, parse_shard, plan, recorded_seconds
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -106,8 +115,8 @@ def test_weights_come_from_cassettes_else_the_default_budget(tmp_path: Path) -> 
 
 
 def test_under_a_rate_limit_images_weigh_so_each_shard_gets_a_fair_share_of_them() -> None:
-    from imagecontract.budget import request_images
-    from imagecontract.shard import rate_limited_seconds
+    from imagecontract.distributed.shard import rate_limited_seconds
+    from imagecontract.image_budget.budget import request_images
 
     units = shipped_units()
     images = {unit.nodeid: request_images(unit.spec, {}) for unit in units}

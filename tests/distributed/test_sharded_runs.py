@@ -19,8 +19,8 @@ from typing import Any, Callable
 import pytest
 from services import RedisServer, redis_server  # noqa: F401  (the fixture)
 
-from imagecontract import budget
-from imagecontract.cli import main
+from imagecontract.cli.main import main
+from imagecontract.image_budget import budget
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "ic-shard-test-key-0123456789"

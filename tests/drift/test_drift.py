@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from imagecontract import rules
-from imagecontract.cli import main
+from imagecontract.cli.main import main
 from imagecontract.drift import expected, from_spec, literals
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "openapi" / "images-2.3.0.yaml"

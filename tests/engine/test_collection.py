@@ -6,11 +6,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import NOT_COLLECTIONS, slugify
 from imagecontract.rules import SEED_ERA
-from imagecontract.collection import load_collection, slugify
 from imagecontract.errors import CollectionError
-from imagecontract.plugin import NOT_COLLECTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -127,7 +128,7 @@ def test_slugify() -> None:
 
 
 def test_cassette_slug_keeps_the_path_below_collections() -> None:
-    from imagecontract.collection import Collection
+    from imagecontract.collection.loader import Collection
 
     def slug(path: str) -> str:
         return Collection(name="x", path=Path(path), requests=()).slug
@@ -164,3 +165,18 @@ def test_as_of_reads_an_unquoted_yaml_date(tmp_path: Path) -> None:
     path = tmp_path / "demo.yaml"
     path.write_text("name: Demo\nas_of: 2025-06-01\nrequests:\n  - name: a\n    path: /images/generations\n")
     assert load_collection(path).as_of == SEED_ERA
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml (pip install pyyaml with libyaml-dev)")
+def test_collections_are_parsed_once_by_libyaml_and_keep_their_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagecontract.collection.loader import yamlsource
+
+    parsers: list[type] = []
+    real = yamlsource._parse
+    monkeypatch.setattr(yamlsource, "_parse", lambda text, loader: parsers.append(loader) or real(text, loader))
+    path = tmp_path / "c.yaml"
+    path.write_text("name: c\nrequests:\n  - name: a\n    path: /images/generations\n    json: {model: dall-e-2}\n")
+    document = yamlsource.read_yaml(path)
+    assert parsers == [yamlsource._FastLoader] and issubclass(yamlsource._FastLoader, yaml.CSafeLoader)
+    assert document.data["requests"][0]["json"] == {"model": "dall-e-2"}
+    assert document.line_of(["requests", 0, "json", "model"]) == 5

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from imagecontract import lifecycle
-from imagecontract.collection import load_collection
+from imagecontract.collection.loader import load_collection
 from imagecontract.errors import ImageContractError
 from imagecontract.rules import SEED_ERA
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from imagecontract.collection.targets import Target, UnknownTarget, Unsupported, load_targets, resolve_target
 from imagecontract.errors import CollectionError
-from imagecontract.targets import Target, UnknownTarget, Unsupported, load_targets, resolve_target
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from imagecontract.collection.templating import layered, parse_assignments, placeholders, render
 from imagecontract.errors import TemplateError
-from imagecontract.templating import layered, parse_assignments, placeholders, render
 
 
 def test_whole_placeholder_keeps_type_and_partial_becomes_text() -> None:

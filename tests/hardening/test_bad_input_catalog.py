@@ -20,12 +20,17 @@ import pytest
 import yaml
 from raw_http import cut_mid_body, huge_body, silent, undecodable_image
 from user_project import (
-    NO_DNS_CONFTEST, SMALL_BODY_CAP_CONFTEST, assert_clean_output, output_of, tree_digest, unmatched,
+    NO_DNS_CONFTEST,
+    SMALL_BODY_CAP_CONFTEST,
+    assert_clean_output,
+    output_of,
+    tree_digest,
+    unmatched,
 )
 
-from imagecontract.cassettes import RecordMode
-from imagecontract.collection import load_collection
-from imagecontract.engine import CollectionState, RunSettings, run_request
+from imagecontract.cassettes.session import RecordMode
+from imagecontract.collection.loader import load_collection
+from imagecontract.run.engine import CollectionState, RunSettings, run_request
 from imagecontract.schemas import SchemaStore
 
 Build = Callable[["Place"], None]
@@ -252,7 +257,7 @@ CATALOG: list[Row] = [
     Row("var-without-value", collection(REQUEST), ("--var", "size"),
         ("ERROR: --var 'size': expected NAME=VALUE, e.g. --var size=512x512",), USAGE),
     Row("record-mode-unknown", collection(REQUEST), ("--record-mode", "sometimes"),
-        ("error: argument --record-mode: invalid choice: 'sometimes' (choose from *none*, *once*, *new_episodes*, *all*)",), USAGE),
+        ("error: argument --record-mode: invalid choice: 'sometimes' (choose from *once*, *new_episodes*, *all*)",), USAGE),
 
     # --- what a request needs at run time: the test fails, naming the file and place ----------------------
     Row("unknown-variable", request("variables: {prompt: a cat}\n", swap={"a cat": "'{{promt}}'"}), (),

@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vcr.request import Request
 
-from imagecontract.collection import Collection, load_collection
+from imagecontract.cassettes.matching import closest_difference, request_differences
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import Collection
+from imagecontract.collection.templating import parse_assignments, render
 from imagecontract.errors import CollectionError, TemplateError
-from imagecontract.matching import closest_difference, request_differences
 from imagecontract.schemas import default_schemas_dir
-from imagecontract.templating import parse_assignments, render
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -31,17 +31,17 @@ def pytest_unconfigure(config):
 """A user project's conftest that makes every DNS lookup of the session fail in-process."""
 
 SMALL_BODY_CAP_CONFTEST = '''
-import imagecontract.http
+import imagecontract.run.http
 
-_REAL = imagecontract.http.MAX_BODY_BYTES
+_REAL = imagecontract.run.http.MAX_BODY_BYTES
 
 
 def pytest_configure(config):
-    imagecontract.http.MAX_BODY_BYTES = 1024 * 1024
+    imagecontract.run.http.MAX_BODY_BYTES = 1024 * 1024
 
 
 def pytest_unconfigure(config):
-    imagecontract.http.MAX_BODY_BYTES = _REAL
+    imagecontract.run.http.MAX_BODY_BYTES = _REAL
 '''
 """A user project's conftest that lowers the engine's body cap to 1 MB, so cutting an endless body is quick."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from imagecontract.cli import build_parser
+from imagecontract.cli.main import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
 RECIPES = {"github-actions.yml": "vendor.github-workflows", "gitlab-ci.yml": "vendor.gitlab-ci"}
@@ -66,7 +66,7 @@ def test_recipes_shard_in_three_and_merge_with_real_options(name: str) -> None:
     assert {"--live", "--target", "--shard", "--budget-url", "--run-id", "--junitxml", "--report"} <= options
     assert "--shard ${{ matrix.shard }}/3" in " ".join(run) or "--shard $CI_NODE_INDEX/$CI_NODE_TOTAL" in " ".join(run)
     parsed = build_parser().parse_args(merge[1:])
-    assert parsed.func.__module__ == "imagecontract.merge_cli" and parsed.inputs and parsed.output
+    assert parsed.func.__module__ == "imagecontract.cli.merge" and parsed.inputs and parsed.output
 
 
 def test_run_options_of_the_recipes_exist() -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_merge_summaries import without_timings
 
-from imagecontract.cli import main
-from imagecontract.matrix import build_matrix, to_json
+from imagecontract.cli.main import main
+from imagecontract.report.matrix import build_matrix, to_json
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.render import render_test_section
-from test_merge_summaries import without_timings
 
 
 def blob(path: Path) -> dict[str, Any]:

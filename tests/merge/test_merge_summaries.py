@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from imagecontract.merge import MergeInputError, Shard, locate, merge_summaries, read_expected, read_shard
+from imagecontract.distributed.merge import MergeInputError, Shard, locate, merge_summaries, read_expected, read_shard
 
 TIMINGS = frozenset({"duration", "latency", "started", "at"})
 """Keys whose values are clock readings: they differ between any two runs, sharded or not."""

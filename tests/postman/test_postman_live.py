@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection import load_collection
-from imagecontract.postman_cli import export_file, import_file
+from imagecontract.cli.postman import export_file, import_file
+from imagecontract.collection.loader import load_collection
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "tests" / "fixtures" / "postman" / "OpenAI API images.postman_collection.json"

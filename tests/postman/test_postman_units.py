@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection import load_collection
+from imagecontract.cli.postman import import_file
+from imagecontract.collection.loader import load_collection
 from imagecontract.errors import CollectionError
-from imagecontract.exporters.postman import export_postman, raw_json
-from imagecontract.importers.postman import import_postman, parse_raw_json, to_yaml, translate_script
-from imagecontract.postman_cli import import_file
+from imagecontract.postman.bodies import parse_raw_json
+from imagecontract.postman.exporter import export_postman, raw_json
+from imagecontract.postman.importer import import_postman
+from imagecontract.postman.scripts import translate_script
+from imagecontract.postman.yaml_output import to_yaml
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 
@@ -175,7 +178,7 @@ def test_bad_input_is_a_collection_error(tmp_path: Path, content: str, message: 
 
 
 def test_cli_wiring(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import imagecontract.cli as cli
+    import imagecontract.cli.main as cli
 
     source = tmp_path / "in.json"
     source.write_text(json.dumps(collection(item(body={"mode": "raw", "raw": '{"prompt": "x", "n": {{n}}}'}))))

@@ -18,7 +18,7 @@ from imagecontract.sandbox.faults import FAULTS
 
 def serve_command(*args: str) -> list[str]:
     """Through the main CLI once every subcommand module it lists exists, else the sandbox's own entry."""
-    main = "imagecontract.cli" if importlib.util.find_spec("imagecontract.runner") else "imagecontract.sandbox.cli"
+    main = "imagecontract.cli.main" if importlib.util.find_spec("imagecontract.cli.run") else "imagecontract.cli.serve"
     return [sys.executable, "-m", main, "serve", *args]
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from imagecontract import rules
 from imagecontract.sandbox import running_sandbox
-from imagecontract.uploads import generate_image
+from imagecontract.run.uploads import generate_image
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.cli import main
+from imagecontract.cli.main import main
 from imagecontract.redact import MASK, mask_key
 from imagecontract.secret_scan import ScanError, Secret, scan_paths, scan_text
 

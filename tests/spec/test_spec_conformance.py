@@ -15,10 +15,10 @@ import pytest
 import yaml
 from spec_schemas import PATCHES, SPEC_FILE, errors, schema_for, spec
 
-from imagecontract.cassette_storage import EVENTS, CassetteStorage
-from imagecontract.http import parse_event
+from imagecontract.cassettes.storage import EVENTS, CassetteStorage
+from imagecontract.run.http import parse_event
 from imagecontract.schemas import SchemaStore, default_schemas_dir
-from imagecontract.uploads import generate_image
+from imagecontract.run.uploads import generate_image
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = {"Authorization": "Bearer sk-spec-test-0123456789"}

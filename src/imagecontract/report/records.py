@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from imagecontract.budgets import Budget
-from imagecontract.collection import Collection, RequestSpec
-from imagecontract.engine import RequestResult
+from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.exchange import Exchange, FilePart, ReceivedResponse, SentRequest
 from imagecontract.images import human_size, returned_images
 from imagecontract.jsonpath import format_path
+from imagecontract.latency import Budget
 from imagecontract.redact import redact_headers, redact_message, redact_url
 from imagecontract.report.pictures import ImageStore, Picture
 from imagecontract.rules import effective_model
+from imagecontract.run.engine import RequestResult
 
 PARTIAL_EVENT_SUFFIX = ".partial_image"
 """Stream events whose `b64_json` is a preview (`image_generation.partial_image`)."""
@@ -81,6 +81,7 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
             {
                 "name": outcome.name,
                 "applicable": outcome.applicable,
+                "severity": outcome.severity,
                 "failures": [{"reason": failure.reason, "path": failure.path} for failure in outcome.failures],
             }
             for outcome in (result.outcomes if result else [])
@@ -89,6 +90,11 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
             {"check": failure.check, "reason": failure.reason, "path": failure.path}
             for failure in (result.failures if result else [])
         ],
+        "advisories": [
+            {"check": failure.check, "reason": failure.reason, "path": failure.path}
+            for failure in (result.advisories if result else [])
+        ],
+        "upstream": _upstream(exchange),
         "error": result.error if result else None,
         "cassette": _relative(result.cassette, facts.root) if result and result.cassette else None,
         "replayed": bool(result and result.replayed),
@@ -121,8 +127,18 @@ def _model(spec: RequestSpec, exchange: Exchange | None) -> str | None:
     if exchange is not None:
         sent = exchange.request
         return effective_model(sent.params, spec.endpoint, [part.field for part in sent.files], as_of=exchange.as_of) or None
-    body = spec.json if isinstance(spec.json, dict) else ((spec.form or {}).get("fields") or {})
-    return effective_model(body, spec.endpoint, ((spec.form or {}).get("files") or {}).keys()) or None
+    return spec.model or None
+
+
+
+def _upstream(exchange: Exchange | None) -> dict[str, Any] | None:
+    """Sandwich mode: how often the upstream was called for this request, and what the gateway added to its time."""
+    view = exchange.upstream if exchange is not None else None
+    if view is None:
+        return None
+    overhead = view.overhead(exchange.response.elapsed)
+    return {"attempts": view.attempts, "correlated_by": view.correlated_by,
+            "overhead": round(overhead, 4) if overhead is not None else None, "overhead_budget": view.overhead_budget}
 
 
 def _budget(budget: Budget) -> dict[str, float | None]:

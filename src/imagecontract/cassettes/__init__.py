@@ -1,0 +1,1 @@
+"""Cassettes: what each record mode means, how a cassette is stored, and how a request matches a recorded one."""

@@ -1,0 +1,1 @@
+"""The `imagecontract` command: `main` dispatches to one module per subcommand."""

@@ -1,0 +1,1 @@
+"""Collections: the request model, loading and validating YAML, templating, environments and targets."""

@@ -1,0 +1,1 @@
+"""Running one request: the engine, the HTTP client, generated uploads and live prefetching."""
