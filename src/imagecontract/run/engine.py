@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
