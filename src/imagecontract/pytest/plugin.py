@@ -79,6 +79,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--replay-pace", default="recorded", choices=["recorded", "instant"],
                     help="replay a recorded stream at its recorded pace (default) or at once")
     group.addoption("--live", action="store_true", help="send every request to the target; read and write no cassette")
+    group.addoption("--request-timeout", type=float, default=None, metavar="SECONDS",
+                    help="bound every request from send to its last byte, streams included, unless it gives its own "
+                         "timeout: (default 120)")
     group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
     group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="set a collection variable (repeatable)")
     group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
@@ -120,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
         live=option.live,
         latency_scale=option.latency_scale,
         replay_pace=option.replay_pace,
+        request_timeout=option.request_timeout,
         variables=variables,
         cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),

@@ -54,6 +54,8 @@ class RunSettings:
     record_command: str = "imagecontract run --record-mode once"
     replay_pace: str = "recorded"
     """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
+    request_timeout: float | None = None
+    """`--request-timeout`: each request's deadline (send to last byte) when it gives no `timeout:` of its own."""
     image_budget: Any = None
     """The run's shared `budget.ImageBudget` (rate, --max-images, stop flag), used only when a request sends traffic."""
 
@@ -255,10 +257,11 @@ def _exchange(
     shared = settings.image_budget if settings is not None and _sends(settings, session) else None
     images = image_budget.expected_images(sent.json if sent.json is not None else sent.form, expect.get("status", 200))
     expects_429 = str(expect.get("status", 200)) == "429"
+    timeout = spec.timeout or (settings.request_timeout if settings is not None else None)
     for attempt in range(image_budget.MAX_RETRIES + 1):
         if shared is not None:
             shared.acquire(images)
-        response = send(client, sent, timeout=spec.timeout)
+        response = send(client, sent, timeout=timeout)
         if response.status != 429 or expects_429 or attempt == image_budget.MAX_RETRIES:
             break
         if image_budget.stop_code(response.json_or_none()):
@@ -278,7 +281,7 @@ def _exchange(
         for item in body.get("data") or []:
             url = item.get("url") if isinstance(item, dict) else None
             if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in downloads:
-                downloads[url] = download(client, url)
+                downloads[url] = download(client, url, timeout=timeout)
     return Exchange(
         request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
         first_event_budget=budget.first_event,

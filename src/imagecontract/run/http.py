@@ -7,22 +7,27 @@ becomes one `TransportError` that names the URL and the cause.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import socket
 import ssl
 import time
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import httpx
 
 from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
+from imagecontract.run import deadline
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 """Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target.
 Read at each call (not bound as a default), so a test can lower it to exercise the cut cheaply."""
+
+MAX_EVENT_BYTES = 64 * 1024 * 1024
+"""A partial image of the largest size and quality is a few MB of base64; an event this long never ends."""
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 """The API's slowest documented answer is an edit at 15-17 s; gateways may queue."""
@@ -74,23 +79,29 @@ def text_only_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
 
 
 def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int | None = None) -> ReceivedResponse:
-    """Send `sent` and read the whole answer; `elapsed` runs until the last byte."""
+    """Send `sent` and read the whole answer; `elapsed` runs until the last byte.
+
+    `timeout` (default `DEFAULT_TIMEOUT_SECONDS`) bounds each wait and the whole exchange, streams included.
+    """
     max_body = MAX_BODY_BYTES if max_body is None else max_body
-    request = _build(client, sent, timeout)
+    seconds = timeout or DEFAULT_TIMEOUT_SECONDS
+    limit = deadline.Deadline(seconds, sent.url)
+    request = _build(client, sent, seconds)
+    request.extensions[deadline.EXTENSION] = limit
     started = time.perf_counter()
-    try:
+    with _failures_named(limit):
         response = client.send(request, stream=True)
         try:
             headers = {name.lower(): value for name, value in response.headers.items()}
             _refuse_declared_size(headers, max_body, sent.url)
-            if headers.get("content-type", "").startswith("text/event-stream"):
-                body, events = _read_events(response, started, max_body, sent.url)
-            else:
-                body, events = _read_body(response, max_body, sent.url), None
+            with deadline.watchdog(limit, response):
+                chunks = deadline.guarded(response.iter_bytes(), limit, max_body, sent.url)
+                if headers.get("content-type", "").startswith("text/event-stream"):
+                    body, events = read_events(chunks, started, sent.url)
+                else:
+                    body, events = b"".join(chunks), None
         finally:
             response.close()
-    except httpx.HTTPError as exc:
-        raise TransportError(describe_transport_error(exc, sent.url)) from None
     return ReceivedResponse(
         status=response.status_code,
         headers=headers,
@@ -98,6 +109,17 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
         elapsed=time.perf_counter() - started,
         events=events,
     )
+
+
+@contextlib.contextmanager
+def _failures_named(limit: deadline.Deadline) -> Iterator[None]:
+    """httpx's errors as one `TransportError` naming the URL and the cause; a read the watchdog cut, as the deadline."""
+    try:
+        yield
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        if limit.expired() and not isinstance(exc, httpx.TimeoutException):
+            raise limit.error() from None
+        raise TransportError(describe_transport_error(exc, limit.url)) from None
 
 
 def _build(client: httpx.Client, sent: SentRequest, timeout: float | None) -> httpx.Request:
@@ -123,33 +145,32 @@ def _refuse_declared_size(headers: dict[str, str], max_body: int, url: str) -> N
                              f"exceeds the {human_size(max_body)} limit; not read")
 
 
-def _capped_chunks(response: httpx.Response, max_body: int, url: str) -> Iterator[bytes]:
-    """The body's chunks, stopping with a clear error once `max_body` bytes have come."""
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_body:
-            raise TransportError(f"{url}: response body exceeds the {human_size(max_body)} limit; stopped reading")
-        yield chunk
+def read_events(chunks: Iterable[bytes], started: float, url: str) -> tuple[bytes, list[StreamEvent]]:
+    """Parse `text/event-stream` as it arrives (the SSE framing rules, minus retry/id, which the API does not use).
 
-
-def _read_body(response: httpx.Response, max_body: int, url: str) -> bytes:
-    return b"".join(_capped_chunks(response, max_body, url))
-
-
-def _read_events(response: httpx.Response, started: float, max_body: int, url: str) -> tuple[bytes, list[StreamEvent]]:
-    """Parse `text/event-stream` as it arrives (the SSE framing rules, minus retry/id, which the API does not use)."""
+    Each chunk is searched once (linear in the body, however it is cut), and an event that grows past
+    `MAX_EVENT_BYTES` without ending (one endless line) stops the reading.
+    """
     raw: list[bytes] = []
     events: list[StreamEvent] = []
-    pending = b""
-    for chunk in _capped_chunks(response, max_body, url):
+    pending = bytearray()
+    carried = b""
+    for chunk in chunks:
         raw.append(chunk)
-        pending += chunk.replace(b"\r\n", b"\n")
-        while b"\n\n" in pending:
-            block, pending = pending.split(b"\n\n", 1)
-            events.extend(_parsed(block, started))
-    if pending.strip():
-        events.extend(_parsed(pending, started))
+        text = carried + chunk
+        carried = b"\r" if text.endswith(b"\r") else b""
+        searched = max(len(pending) - 1, 0)
+        pending += text[:len(text) - len(carried)].replace(b"\r\n", b"\n")
+        start = 0
+        while (end := pending.find(b"\n\n", max(start, searched))) != -1:
+            events.extend(_parsed(bytes(pending[start:end]), started))
+            start = end + 2
+        del pending[:start]
+        if len(pending) > MAX_EVENT_BYTES:
+            raise TransportError(f"{url}: a server-sent event grew past {human_size(MAX_EVENT_BYTES)} without ending; "
+                                 f"stopped reading")
+    if (pending + carried).strip():
+        events.extend(_parsed(bytes(pending), started))
     return b"".join(raw), events
 
 
@@ -194,15 +215,20 @@ def parse_event(block: str, at: float) -> StreamEvent | None:
     return StreamEvent(event=name, data=data, at=at)
 
 
-def download(client: httpx.Client, url: str, *, max_body: int | None = None) -> bytes:
-    """GET an image handed out in `url` mode (no key: such URLs are pre-signed)."""
+def download(client: httpx.Client, url: str, *, max_body: int | None = None, timeout: float | None = None) -> bytes:
+    """GET an image handed out in `url` mode (no key: such URLs are pre-signed), within `timeout` as `send`."""
     max_body = MAX_BODY_BYTES if max_body is None else max_body
-    try:
-        with client.stream("GET", url) as response:
+    limit = deadline.Deadline(timeout or DEFAULT_TIMEOUT_SECONDS, url)
+    with _failures_named(limit):
+        request = client.build_request("GET", url, extensions={"timeout": httpx.Timeout(limit.seconds).as_dict(),
+                                                                deadline.EXTENSION: limit})
+        response = client.send(request, stream=True)
+        try:
             _refuse_declared_size({name.lower(): value for name, value in response.headers.items()}, max_body, url)
-            body = _read_body(response, max_body, url)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise TransportError(describe_transport_error(exc, url)) from None
+            with deadline.watchdog(limit, response):
+                body = b"".join(deadline.guarded(response.iter_bytes(), limit, max_body, url))
+        finally:
+            response.close()
     if response.status_code != 200:
         raise TransportError(f"{url}: image download answered HTTP {response.status_code}")
     return body
