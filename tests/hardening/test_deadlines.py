@@ -8,6 +8,10 @@ generous liveness bound (pytester's `timeout`), never a tight timing assertion.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -94,3 +98,31 @@ def test_recording_ends_at_the_deadline_and_writes_no_cassette(
     assert not unmatched(lines, (f"error: {server.url}/images/generations: {DEADLINE}*",)), "\n".join(lines[-40:])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert not list(Path(project.path / "cassettes").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("extra", [(), ("--concurrency", "2")], ids=["sequential", "concurrency"])
+def test_ctrl_c_mid_stream_ends_the_run_with_an_interrupted_summary(
+    extra: tuple[str, ...], make_project: Callable[..., pytest.Pytester], raw_server: Callable[[Script], RawServer],
+) -> None:
+    project = make_project()
+    (project.path / "collections" / "demo.yaml").write_text(
+        STREAM.format(timeout="    timeout: 600\n") + "  - name: later\n    path: /images/generations\n    json: {prompt: a cat}\n")
+    server = raw_server(endless_events())
+    command = [sys.executable, "-m", "pytest", "collections", "-p", "no:cacheprovider", "--target", server.url, "--live", *extra]
+    process = subprocess.Popen(command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        while not server.connections and process.poll() is None:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=LIVENESS_SECONDS)
+    finally:
+        process.kill()
+    lines = output.decode().splitlines()
+
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, "\n".join(lines[-30:])
+    assert not unmatched(lines, ("*imagecontract: interrupted (Ctrl-C) during collections/demo.yaml::generate; "
+                                 "answers in flight were dropped*",)), "\n".join(lines[-30:])
+    assert_clean_output(lines)
+    run = json.loads((project.path / "reports" / "summary.json").read_text())["run"]
+    assert run["interrupted"] is True and run["not_run"] == 2, run

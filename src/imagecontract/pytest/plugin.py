@@ -43,6 +43,7 @@ from imagecontract.run.engine import (
     run_dependencies,
     run_request,
 )
+from imagecontract.run import deadline
 from imagecontract.run.http import new_client
 from imagecontract.run.prefetch import Prefetcher, PrefetchStopped
 from imagecontract.schemas import SchemaStore
@@ -398,6 +399,10 @@ class RequestItem(pytest.Item):
         prefetched = self.config.stash.get(PREFETCHER, None)
         try:
             result = prefetched.result(self.nodeid) if prefetched and self.nodeid in prefetched else self.execute()
+        except KeyboardInterrupt:
+            deadline.interrupt_all()
+            pytest.exit(f"imagecontract: interrupted (Ctrl-C) during {self.nodeid}; answers in flight were dropped",
+                        returncode=pytest.ExitCode.INTERRUPTED)
         except image_budget.RunStopped as exc:
             self.session.shouldstop = f"imagecontract: {exc}"
             pytest.skip(f"not sent: the run was stopped: {exc}")
@@ -446,10 +451,13 @@ def _client(config: pytest.Config) -> Any:
     return config.stash[_CLIENT]
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    if interrupted:
+        deadline.interrupt_all()
     prefetched = session.config.stash.get(PREFETCHER, None)
     if prefetched is not None:
-        prefetched.close()
+        prefetched.close(wait=not interrupted)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -124,6 +124,7 @@ class ReportPlugin:
         self.collected: list[str] = []
         self.selected: list[int] = []
         self.presented: Mapping[str, Any] | None = None
+        self.interrupted = False
 
     def present(self, summary: Mapping[str, Any]) -> None:
         """Show `summary` (merged shards) at the top of the report instead of one built from this session."""
@@ -218,13 +219,18 @@ class ReportPlugin:
             self.records.append(attached["record"])
             self.images.update(ImageStore.from_json(attached["images"]))
 
+    def pytest_keyboard_interrupt(self) -> None:
+        """Ctrl-C (or `pytest.exit`): the summary must not read as a finished run's, even with no test done yet."""
+        self.interrupted = True
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = session.config
         path = html_path(config)
         if self.presented is not None:
             self.summary = dict(self.presented)
             return
-        if path is None or not self.records or hasattr(config, "workerinput"):
+        interrupted = self.interrupted and bool(self.collected)
+        if path is None or not (self.records or interrupted) or hasattr(config, "workerinput"):
             return
         from imagecontract.pytest.plugin import SETTINGS, SHARD, SHARD_PLAN
 
@@ -234,7 +240,7 @@ class ReportPlugin:
         self.summary = run_summary(
             self.records, self.images, target=redact_url(settings.target, secrets_of(settings, None)),
             mode=settings.mode_name, started=self.started, duration=time.time() - self.started,
-            collected=self.collected, selected=self.selected, shard=shard,
+            collected=self.collected, selected=self.selected, shard=shard, interrupted=interrupted,
         )
         write_json(path.parent / SUMMARY_NAME, self.summary)
 

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from imagecontract.errors import TransportError
 from imagecontract.images import human_size
@@ -22,26 +22,44 @@ EXTENSION = "imagecontract.deadline"
 """The key of a request's `Deadline` in `httpx.Request.extensions`, where transport-level code finds it."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Deadline:
     """`seconds` after it was made, the request must have been answered whole."""
 
     seconds: float
     url: str
     at: float = field(default=0.0)
+    interrupted: bool = False
+    """Set by `interrupt_all`: the run is ending (Ctrl-C), so the request ends now."""
 
     def __post_init__(self) -> None:
         self.at = time.monotonic() + self.seconds
 
     def remaining(self) -> float:
-        return self.at - time.monotonic()
+        return 0.0 if self.interrupted else self.at - time.monotonic()
 
     def expired(self) -> bool:
         return self.remaining() <= 0
 
     def error(self) -> TransportError:
+        if self.interrupted:
+            return TransportError(f"{self.url}: interrupted: the run was stopped while the answer was being read")
         return TransportError(f"{self.url}: no complete answer within the {self.seconds:g} s timeout "
                               f"(the target sent the body too slowly or never ended it); raise `timeout:` if that is expected")
+
+
+_READING: dict[Deadline, Callable[[], None]] = {}
+"""Requests whose body is being read right now, each with what cuts its connection."""
+_READING_LOCK = threading.Lock()
+
+
+def interrupt_all() -> None:
+    """End every request still being read, on any thread, at once: a stopped run must not wait for them."""
+    with _READING_LOCK:
+        reading = list(_READING.items())
+    for limit, cut in reading:
+        limit.interrupted = True
+        cut()
 
 
 def of(extensions: Any) -> Deadline | None:
@@ -85,12 +103,16 @@ def watchdog(deadline: Deadline | None, response: Any) -> Iterator[None]:
     timer = threading.Timer(max(deadline.remaining(), 0.0), cut)
     timer.daemon = True
     timer.start()
+    with _READING_LOCK:
+        _READING[deadline] = cut
     try:
         yield
     finally:
         with lock:
             reading[0] = False
         timer.cancel()
+        with _READING_LOCK:
+            _READING.pop(deadline, None)
 
 
 def _socket_of(response: Any) -> socket.socket | None:
