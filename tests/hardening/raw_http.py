@@ -167,3 +167,15 @@ def _read_request(conn: socket.socket) -> None:
             return
         body += chunk
 
+
+
+def events_carrying(*pieces: str) -> Script:
+    """A finished `text/event-stream` whose events each carry one of `pieces` in a `delta` field."""
+    blocks = [f'event: image_generation.partial_image\ndata: {json.dumps({"partial_image_index": index, "delta": piece})}\n\n'
+              for index, piece in enumerate(pieces)]
+    body = "".join(blocks).encode()
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(head(200, {"Content-Type": "text/event-stream", "Content-Length": str(len(body))}) + body)
+
+    return script

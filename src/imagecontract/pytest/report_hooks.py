@@ -150,6 +150,7 @@ class ReportPlugin:
         settings = session.config.stash.get(SETTINGS, None)
         if settings is not None:
             self.logs.add(loggable(secrets_of(settings, None)))
+            settings.on_secrets = lambda found: self.logs.add(loggable(list(found)))
 
     def pytest_itemcollected(self, item: pytest.Item) -> None:
         from imagecontract.pytest.plugin import SETTINGS

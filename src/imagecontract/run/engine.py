@@ -11,7 +11,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import httpx
 
@@ -54,6 +54,8 @@ class RunSettings:
     record_command: str = "imagecontract run --record-mode once"
     replay_pace: str = "recorded"
     """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
+    on_secrets: Callable[[tuple[str, ...]], None] | None = None
+    """Told each request's secrets before it is sent, so logs written while it runs already hide them."""
     request_timeout: float | None = None
     """`--request-timeout`: each request's deadline (send to last byte) when it gives no `timeout:` of its own."""
     image_budget: Any = None
@@ -130,6 +132,8 @@ def run_request(
     where = f"{collection.path.name}: {spec.location}"
     variables = layered(state.values, settings.variables, collection.variables, settings.environ)
     sent, secrets = prepare(settings, collection, spec, variables, state, where)
+    if settings.on_secrets is not None:
+        settings.on_secrets(secrets)
     size = str(sent.params.get("size")) if sent.params.get("size") else None
     budget = budget_for(spec.expect, spec.endpoint, size, settings.latency_scale)
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")

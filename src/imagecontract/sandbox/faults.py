@@ -8,6 +8,7 @@ bodies, on error replies, on the final response). Select with `NAME` or
 
 from __future__ import annotations
 
+import base64
 import itertools
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
@@ -17,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from imagecontract import rules
 from imagecontract.errors import ImageContractError
-from imagecontract.redact import MASK
+from imagecontract.redact import MASK, mask_key
 from imagecontract.sandbox.messages import BAD_GATEWAY, ERROR_PAGE, ERRORS, ApiError, ErrorReply
 from imagecontract.sandbox.validation import ImageRequest
 
@@ -121,20 +122,34 @@ _WRONG_KEY_HEAD, _WRONG_KEY_TAIL = _WRONG_KEY.message.split("{key}")
 """The wrong-key message around the key it shows, so a rewrite can find the key in it."""
 
 
-def _echo_key_prefix(arg: str) -> Effect:
-    """Let the whole key into the wrong-key message (as `echo-key`), then cut it to its first N characters."""
-    shown = _number(arg, int, minimum=1)
+def _echo_key(shown_as: Callable[[str, int], str], *, header: str | None = None) -> Callable[[str], Effect]:
+    """A fault that lets the whole key into the wrong-key message (as `echo-key`), then shows only
+    `shown_as(key, N)` of it: in the message, or in response header `header` (the message then masked)."""
 
-    def rewrite(reply: ErrorReply) -> ErrorReply:
-        inner, message = reply.body.get("error"), reply.message
-        ours = message.startswith(_WRONG_KEY_HEAD) and message.endswith(_WRONG_KEY_TAIL)
-        if not isinstance(inner, dict) or inner.get("code") != _WRONG_KEY.code or not ours:
-            return reply
-        key = message[len(_WRONG_KEY_HEAD):len(message) - len(_WRONG_KEY_TAIL)]
-        cut = f"{_WRONG_KEY_HEAD}{key[:shown]}{MASK}{_WRONG_KEY_TAIL}"
-        return replace(reply, body={**reply.body, "error": {**inner, "message": cut}})
+    def build(arg: str) -> Effect:
+        count = _number(arg, int, minimum=1) if arg else 0
 
-    return Effect(echo_key=True, error=rewrite)
+        def rewrite(reply: ErrorReply) -> ErrorReply:
+            inner, message = reply.body.get("error"), reply.message
+            ours = message.startswith(_WRONG_KEY_HEAD) and message.endswith(_WRONG_KEY_TAIL)
+            if not isinstance(inner, dict) or inner.get("code") != _WRONG_KEY.code or not ours:
+                return reply
+            key = message[len(_WRONG_KEY_HEAD):len(message) - len(_WRONG_KEY_TAIL)]
+            shown = shown_as(key, count)
+            if header:
+                masked = {**inner, "message": f"{_WRONG_KEY_HEAD}{mask_key(key)}{_WRONG_KEY_TAIL}"}
+                return replace(reply, body={**reply.body, "error": masked}, headers={**reply.headers, header: shown})
+            return replace(reply, body={**reply.body, "error": {**inner, "message": f"{_WRONG_KEY_HEAD}{shown}{_WRONG_KEY_TAIL}"}})
+
+        return Effect(echo_key=True, error=rewrite)
+
+    return build
+
+
+def _middle(key: str, count: int) -> str:
+    """`count` characters from the middle of `key`: neither its start nor its end."""
+    start = max((len(key) - count) // 2, 0)
+    return key[start:start + count]
 
 
 def _resize(request: ImageRequest, size: str) -> ImageRequest:
@@ -191,7 +206,25 @@ FAULTS: Mapping[str, FaultSpec] = {
     ),
     "echo-key": FaultSpec("echo the caller's whole API key in auth errors", lambda arg: Effect(echo_key=True)),
     "echo-key-prefix": FaultSpec(
-        "echo the first N characters of the caller's API key in auth errors", _echo_key_prefix, "N", "16"
+        "echo the first N characters of the caller's API key in auth errors",
+        _echo_key(lambda key, count: key[:count] + MASK), "N", "16",
+    ),
+    "echo-key-suffix": FaultSpec(
+        "echo the last N characters of the caller's API key in auth errors",
+        _echo_key(lambda key, count: MASK + key[-count:]), "N", "16",
+    ),
+    "echo-key-middle": FaultSpec(
+        "echo N characters from the middle of the caller's API key in auth errors",
+        _echo_key(lambda key, count: MASK + _middle(key, count) + MASK), "N", "12",
+    ),
+    "echo-key-header": FaultSpec(
+        "echo N characters from the middle of the caller's API key in an x-echoed-key header of auth errors",
+        _echo_key(_middle, header="x-echoed-key"), "N", "14",
+    ),
+    "echo-key-upper": FaultSpec("echo the caller's API key upper-cased in auth errors", _echo_key(lambda key, _: key.upper())),
+    "echo-key-base64": FaultSpec(
+        "echo the base64 of the caller's API key in auth errors",
+        _echo_key(lambda key, _: base64.b64encode(key.encode()).decode()),
     ),
     "swap-response-format": FaultSpec(
         "answer url when b64_json is asked, and the reverse",
