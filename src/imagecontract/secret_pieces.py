@@ -6,24 +6,30 @@ its base64, or each half in its own stream event has still leaked it. So a leak 
 base64 (at each of the three byte alignments, either alphabet), percent-encoded, JSON-escaped; and, as
 before, any start of the secret longer than its masked form shows.
 
-The search is linear in the text: every piece of `MIN_PIECE` characters holds one whole block of
-`_BLOCK` characters starting at a multiple of `_BLOCK` in the spelling, so each such block is looked
-up with `str.find` and every hit is grown to the longest match around it.
+The search is linear in the text: every run of `MIN_PIECE` characters holds one whole block of `_BLOCK`
+characters starting at a multiple of `_BLOCK` in the text, so the text's aligned blocks are looked up in
+the set of the secret's blocks (in C), and only blocks found there are searched for and grown to the
+longest match around each place they appear.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import string
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
+from typing import Mapping
 from urllib.parse import quote, quote_plus
 
 MIN_PIECE = 8
 """The shortest run of a secret's characters that counts as a leak anywhere in it."""
 
-_BLOCK = (MIN_PIECE + 1) // 2
+_BLOCK = 4
+"""(MIN_PIECE + 1) // 2, and the size of the integers `_aligned_hits` reads text as."""
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 """Case folding that keeps every offset: only A-Z change, one character for one."""
@@ -77,48 +83,84 @@ def spellings(secret: str, public: int) -> tuple[Spelling, ...]:
 
 def find_pieces(secret: str, text: str, public: int) -> list[Piece]:
     """Every leak of `secret` in `text`, longest first where they overlap, then in text order, none overlapping."""
-    if not secret or not text:
-        return []
-    folded: str | None = None
-    found: list[Piece] = []
-    for spelling in spellings(secret, public):
-        if spelling.fold and folded is None:
-            folded = text.translate(_ASCII_LOWER)
-        found += _pieces(spelling, folded if spelling.fold else text)
-    found.sort(key=lambda piece: (-piece.length, piece.offset))
+    if len(secret) < _BLOCK or not text:
+        return _whole(secret, text, public)
+    found: dict[tuple[int, int, str], Piece] = {}
+    for fold in (True, False):
+        blocks, codes = _blocks(secret, public, fold)
+        haystack = text.translate(_ASCII_LOWER) if fold else text
+        for hit in _aligned_hits(haystack, blocks, codes):
+            for spelling, start in blocks[haystack[hit:hit + _BLOCK]]:
+                offset, length, first = _grown(_needle(spelling), haystack, hit, start)
+                if _leaks(spelling, first, length):
+                    found.setdefault((offset, first, spelling.text), Piece(offset, length, first, spelling))
     kept: list[Piece] = []
-    for piece in found:
+    for piece in sorted(found.values(), key=lambda piece: (-piece.length, piece.offset)):
         if not any(piece.offset < other.end and other.offset < piece.end for other in kept):
             kept.append(piece)
     return sorted(kept, key=lambda piece: piece.offset)
 
 
-def _pieces(spelling: Spelling, text: str) -> list[Piece]:
-    needle = spelling.text.translate(_ASCII_LOWER) if spelling.fold else spelling.text
-    size = min(_BLOCK, len(needle))
-    blocks: dict[str, list[int]] = {}
-    for start in range(0, len(needle) - size + 1, size):
-        blocks.setdefault(needle[start:start + size], []).append(start)
-    seen: set[tuple[int, int]] = set()
-    pieces = []
-    for block, starts in blocks.items():
-        hit = text.find(block)
-        while hit != -1:
-            for start in starts:
-                piece = _grown(needle, text, hit, start, size)
-                if (piece[0], piece[2]) not in seen and _leaks(spelling, piece[2], piece[1]):
-                    seen.add((piece[0], piece[2]))
-                    pieces.append(Piece(piece[0], piece[1], piece[2], spelling))
-            hit = text.find(block, hit + 1)
-    return pieces
+def _whole(secret: str, text: str, public: int) -> list[Piece]:
+    """A secret too short to have blocks counts only whole."""
+    spelling = Spelling(secret, "", False, public)
+    found, hit = [], text.find(secret) if secret else -1
+    while hit != -1:
+        found.append(Piece(hit, len(secret), 0, spelling))
+        hit = text.find(secret, hit + len(secret))
+    return found
 
 
-def _grown(needle: str, text: str, hit: int, start: int, size: int) -> tuple[int, int, int]:
-    """(offset, length, start in needle) of the longest match through `needle[start:start + size]` at `hit`."""
+_WINDOW = 1 << 20
+_ALIGNED = re.compile(f"(?s).{{{_BLOCK}}}")
+
+
+def _aligned_hits(text: str, blocks: Mapping[str, object], codes: frozenset[int]) -> list[int]:
+    """Offsets, multiples of `_BLOCK`, where `text` has one of `blocks`: every run of `MIN_PIECE` characters holds
+    one, so nothing else can start a leak. Lookups in C: a one-byte-per-character text is read as 4-byte integers
+    (`codes`, the blocks as such integers); any other text as strings, a window at a time."""
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        hits: list[int] = []
+        for start in range(0, len(text), _WINDOW):
+            chunks = _ALIGNED.findall(text, start, start + _WINDOW)
+            hits += compress(range(start, start + _BLOCK * len(chunks), _BLOCK), map(blocks.__contains__, chunks))
+        return hits
+    view = memoryview(data)[:len(data) - len(data) % _BLOCK].cast("I")
+    return list(compress(range(0, _BLOCK * len(view), _BLOCK), map(codes.__contains__, view)))
+
+
+def _code(block: str) -> int | None:
+    try:
+        return int.from_bytes(block.encode("latin-1"), sys.byteorder)
+    except UnicodeEncodeError:
+        return None
+
+
+def _needle(spelling: Spelling) -> str:
+    return spelling.text.translate(_ASCII_LOWER) if spelling.fold else spelling.text
+
+
+@lru_cache(maxsize=256)
+def _blocks(secret: str, public: int, fold: bool) -> tuple[dict[str, list[tuple[Spelling, int]]], frozenset[int]]:
+    """Every block of every spelling compared with or without case (`fold`), at any offset: where it sits;
+    and the blocks as the integers `_aligned_hits` reads."""
+    blocks: dict[str, list[tuple[Spelling, int]]] = {}
+    for spelling in spellings(secret, public):
+        needle = _needle(spelling)
+        for start in range(len(needle) - _BLOCK + 1) if spelling.fold is fold else ():
+            blocks.setdefault(needle[start:start + _BLOCK], []).append((spelling, start))
+    codes = frozenset(code for code in map(_code, blocks) if code is not None)
+    return blocks, codes
+
+
+def _grown(needle: str, text: str, hit: int, start: int) -> tuple[int, int, int]:
+    """(offset, length, start in needle) of the longest match through `needle[start:start + _BLOCK]` at `hit`."""
     left = 0
     while start - left > 0 and hit - left > 0 and text[hit - left - 1] == needle[start - left - 1]:
         left += 1
-    right = size
+    right = _BLOCK
     while start + right < len(needle) and hit + right < len(text) and text[hit + right] == needle[start + right]:
         right += 1
     return hit - left, left + right, start - left
