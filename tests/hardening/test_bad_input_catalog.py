@@ -264,6 +264,15 @@ CATALOG: list[Row] = [
     Row("fixture-truncated-png", also(upload("{fixture: cat.png}"),
                                       write("collections/cat.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0")),
         ("--live",), ("{name}: requests[0].form.files.image.fixture: 'cat.png' is not a valid image (*",), FAILED, alone=True),
+    Row("fixture-escapes-project", upload("{fixture: ../../../../../../../../etc/passwd}"),
+        ("--live",), ("{name}: requests[0].form.files.image.fixture: '../../../../../../../../etc/passwd' is outside the "
+                      "project * (after following '..' and links); fixtures must be files of the collection's project "
+                      "(relative to the collection file), or pass --allow-outside-fixtures",), FAILED),
+    Row("fixture-absolute", upload("{fixture: /etc/passwd}"),
+        ("--live",), ("{name}: requests[0].form.files.image.fixture: '/etc/passwd' is an absolute path; fixtures must be "
+                      "files of the collection's project *",), FAILED),
+    Row("fixture-home", upload("'{fixture: ~/.ssh/id_rsa}'".strip("'")),
+        ("--live",), ("{name}: requests[0].form.files.image.fixture: '~/.ssh/id_rsa' is in a home folder (~); *",), FAILED),
     Row("generated-jpeg-alpha", upload("{jpeg: 256x256, alpha: true}"),
         ("--live",), ("{name}: requests[0].form.files.image: jpeg has no alpha channel; use png or webp for alpha or mask images",),
         FAILED),

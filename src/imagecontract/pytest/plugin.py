@@ -83,6 +83,8 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--request-timeout", type=float, default=None, metavar="SECONDS",
                     help="bound every request from send to its last byte, streams included, unless it gives its own "
                          "timeout: (default 120)")
+    group.addoption("--allow-outside-fixtures", action="store_true",
+                    help="let a fixture: be any file (an absolute path, or one outside the collection's project)")
     group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
     group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="set a collection variable (repeatable)")
     group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
@@ -125,6 +127,7 @@ def pytest_configure(config: pytest.Config) -> None:
         latency_scale=option.latency_scale,
         replay_pace=option.replay_pace,
         request_timeout=option.request_timeout,
+        fixtures_anywhere=option.allow_outside_fixtures,
         variables=variables,
         cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),

@@ -57,6 +57,8 @@ class RunSettings:
     on_secrets: Callable[[tuple[str, ...]], None] | None = None
     """Told each request's secrets before it is sent, so logs written while it runs already hide them."""
     request_timeout: float | None = None
+    fixtures_anywhere: bool = False
+    """`--allow-outside-fixtures`: a fixture may be any file, not only one of the collection's project."""
     """`--request-timeout`: each request's deadline (send to last byte) when it gives no `timeout:` of its own."""
     image_budget: Any = None
     """The run's shared `budget.ImageBudget` (rate, --max-images, stop flag), used only when a request sends traffic."""
@@ -218,7 +220,8 @@ def prepare(
             entries = entry if isinstance(entry, list) else [entry]
             for index, item in enumerate(entries):
                 place = f"{where}.form.files.{name}" + (f"[{index}]" if isinstance(entry, list) else "")
-                files.append(file_part(name, item, base_dir=collection.directory, saved=state.images, where=place))
+                files.append(file_part(name, item, base_dir=collection.directory, saved=state.images, where=place,
+                                       confined=not settings.fixtures_anywhere))
     raw = render(spec.body, variables, where=f"{where}.body") if spec.body is not None else None
     sent = SentRequest(method=spec.method, url=url, headers=headers, json=body_json, form=form_fields, files=files, raw=raw)
     kept = (secret for secret in secrets if secret != REPLAY_PLACEHOLDER_KEY and len(secret) >= MIN_SECRET_CHARS)
