@@ -179,3 +179,15 @@ def events_carrying(*pieces: str) -> Script:
         conn.sendall(head(200, {"Content-Type": "text/event-stream", "Content-Length": str(len(body))}) + body)
 
     return script
+
+
+def deep_json(levels: int) -> Script:
+    """A JSON answer of `levels` arrays inside one another: `[[[...]]]`."""
+    return _raw_json(b"[" * levels + b"]" * levels)
+
+
+def _raw_json(body: bytes) -> Script:
+    def script(conn: socket.socket) -> None:
+        conn.sendall(head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}) + body)
+
+    return script

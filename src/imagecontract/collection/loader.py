@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,12 +19,16 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from imagecontract.checks import CHECKS
+from imagecontract.collection.slugs import slugify
 from imagecontract.collection.yamlsource import YamlDocument, read_yaml
 from imagecontract.errors import CollectionError
 from imagecontract.rules import ENDPOINTS
 from imagecontract.schemas import default_schemas_dir
 
 COLLECTION_SCHEMA = "collection.schema.json"
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""What no header value may hold (a tab may): a CR or LF would end the header, or start another one."""
 
 
 @lru_cache(maxsize=None)
@@ -123,12 +128,6 @@ class Collection:
         return None
 
 
-def slugify(text: str) -> str:
-    """A file-system-safe name: `Image generations [URL]` -> `image-generations-url`."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "unnamed"
-
-
 def _file_specs(form: Mapping[str, Any] | None) -> Iterable[Mapping[str, Any]]:
     for value in ((form or {}).get("files") or {}).values():
         yield from value if isinstance(value, list) else [value]
@@ -146,6 +145,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     defaults = data.get("defaults", {})
     requests = tuple(_request(item, index, defaults) for index, item in enumerate(data["requests"]))
     _check_values(document, shown)
+    _check_numbers(document, shown)
     collection = Collection(
         name=data["name"],
         path=path,
@@ -295,6 +295,9 @@ def _check_values(document: YamlDocument, shown: str) -> None:
             if not f"{name}{value}".isascii():
                 _fail(document, shown, [*place, "headers", name],
                       f"{value!r} is not ASCII; HTTP headers carry ASCII only (put such text in the body, or percent-encode it)")
+            if CONTROL_CHARACTERS.search(f"{name}{value}"):
+                _fail(document, shown, [*place, "headers", name],
+                      f"{value!r} holds a line break or control character; a header value is one line of text")
         for key in ("checks", "skip_checks"):
             for index, check in enumerate((section.get("expect") or {}).get(key) or []):
                 if check not in CHECKS:
@@ -302,6 +305,28 @@ def _check_values(document: YamlDocument, shown: str) -> None:
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     _fail(document, shown, [*place, "expect", key, index],
                           f"unknown check {check!r}{hint}; known checks: {', '.join(CHECKS)}")
+
+
+def non_finite(value: Any) -> tuple[list[str | int], str] | None:
+    """The place of the first NaN or infinity in `value` and how YAML spells it: no JSON body can hold one."""
+    pending: list[tuple[list[str | int], Any]] = [([], value)]
+    while pending:
+        place, item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return place, ".nan" if math.isnan(item) else (".inf" if item > 0 else "-.inf")
+        items = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        pending += [([*place, key], child) for key, child in reversed(list(items))]
+    return None
+
+
+NON_FINITE_FIX = "is not a number JSON can carry; use a finite number, or a raw `body:` for a malformed-input case"
+
+
+def _check_numbers(document: YamlDocument, shown: str) -> None:
+    """`.nan` and `.inf` are YAML numbers that no JSON body (or expectation of one) can hold."""
+    found = non_finite(document.data)
+    if found:
+        _fail(document, shown, found[0], f"{found[1]} {NON_FINITE_FIX}")
 
 
 def _section(data: Any, place: Sequence[str | int]) -> Any:
@@ -319,15 +344,23 @@ def _fail(document: YamlDocument, shown: str, place: list[str | int], message: s
 def _check_references(collection: Collection, document: YamlDocument, shown: str) -> None:
     """Names must be unique, and every `saved:` upload must come from an earlier request."""
     seen: dict[str, int] = {}
+    files: dict[str, RequestSpec] = {}
     saved_before: set[str] = set()
     for spec in collection.requests:
+        line = document.line_of(["requests", spec.index, "name"])
         if spec.name in seen:
-            line = document.line_of(["requests", spec.index, "name"])
             raise CollectionError(
                 f"{shown}:{line}", f"{spec.location}.name",
                 f"duplicate request name {spec.name!r} (also requests[{seen[spec.name]}]); names must be unique",
             )
         seen[spec.name] = spec.index
+        other = files.setdefault(slugify(spec.name), spec)
+        if other is not spec:
+            raise CollectionError(
+                f"{shown}:{line}", f"{spec.location}.name",
+                f"{spec.name!r} and {other.name!r} ({other.location}) would share the cassette file "
+                f"{slugify(spec.name)}.yaml; rename one of them so they differ in more than case and punctuation",
+            )
         for name in spec.saved_uploads:
             if name not in saved_before:
                 line = document.line_of(["requests", spec.index, "form"])

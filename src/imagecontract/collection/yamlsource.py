@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import yaml
 
+from imagecontract.collection.yamlbounds import check_expansion, check_size
 from imagecontract.errors import CollectionError
 
 _NODE_KINDS = {dict: "mapping", list: "list"}
@@ -80,6 +81,7 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
 def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
     """Parse a YAML file, raising `CollectionError` with line and hint on any problem."""
     shown = display or str(path)
+    check_size(path, shown)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -87,7 +89,8 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
     except UnicodeDecodeError as exc:
         raise CollectionError(shown, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        root = yaml.compose(text, Loader=_StrictLoader)
+        root = _composed(text, shown)
+        check_expansion(root, shown)
         data = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -97,6 +100,35 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
         if "\t" in problem or "'\\t'" in problem:
             hint = "; YAML does not allow tabs for indentation, indent with spaces"
         raise CollectionError(shown, where, f"invalid YAML: {problem}{hint}") from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(text, exc.position)
+        raise CollectionError(shown, f"line {line}, column {column}",
+                              f"invalid YAML: {_character(exc.character)} is not allowed in YAML text; remove it") from None
     except yaml.YAMLError as exc:
         raise CollectionError(shown, "", f"invalid YAML: {exc}") from None
     return YamlDocument(path=path, data=data, root=root)
+
+
+def _composed(text: str, shown: str) -> yaml.Node | None:
+    """The node tree; one nested deeper than Python's recursion allows is refused where the reader got to."""
+    loader = _StrictLoader(text)
+    try:
+        return loader.get_single_node()
+    except RecursionError:
+        mark = loader.get_mark()
+        raise CollectionError(shown, f"line {mark.line + 1}, column {mark.column + 1}",
+                              "invalid YAML: nested too deep (hundreds of levels); flatten it") from None
+    finally:
+        loader.dispose()
+
+
+def _character(character: int | bytes | str) -> str:
+    if isinstance(character, int):
+        return f"the control character U+{character:04X}"
+    return f"the byte {character!r}"
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of character `position`."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1

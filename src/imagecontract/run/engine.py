@@ -18,6 +18,7 @@ import httpx
 from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.collection.loader import Collection, RequestSpec, slugify
+from imagecontract.collection.loader import CONTROL_CHARACTERS, NON_FINITE_FIX, format_location, non_finite
 from imagecontract.collection.templating import layered, render
 from imagecontract.errors import ImageContractError
 from imagecontract.exchange import Exchange, Failure, FilePart, SentRequest
@@ -203,6 +204,10 @@ def prepare(
         spec.path or "", variables, where=f"{where}.path"
     )
     headers = {str(k): str(v) for k, v in render(dict(spec.headers), variables, where=f"{where}.headers").items()}
+    for name, value in headers.items():
+        if CONTROL_CHARACTERS.search(value):
+            raise ImageContractError(f"{where}.headers.{name}: {value[:40]!r} holds a line break or control character; "
+                                     f"a header value is one line of text")
     secrets: list[str] = []
     token = _token(settings, spec.auth, variables, where)
     if token:
@@ -211,6 +216,9 @@ def prepare(
     if settings.environ.get(settings.api_key_env):
         secrets.append(settings.environ[settings.api_key_env])
     body_json = render(spec.json, variables, where=f"{where}.json") if spec.json is not None else None
+    found = non_finite(body_json)
+    if found:
+        raise ImageContractError(f"{where}.{format_location(['json', *found[0]])}: {found[1]} {NON_FINITE_FIX}")
     form_fields: dict[str, str] = {}
     files: list[FilePart] = []
     if spec.form is not None:

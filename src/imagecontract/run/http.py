@@ -21,6 +21,7 @@ from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
 from imagecontract.run import deadline
+from imagecontract.run.bodyshape import MAX_JSON_DEPTH, json_too_deep
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 """Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target.
@@ -102,6 +103,9 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
                     body, events = b"".join(chunks), None
         finally:
             response.close()
+    if json_too_deep(body):
+        raise TransportError(f"{sent.url}: the response nests more than {MAX_JSON_DEPTH} levels of JSON arrays and objects; "
+                             f"no Images API answer does, so it is not parsed")
     return ReceivedResponse(
         status=response.status_code,
         headers=headers,
@@ -135,6 +139,9 @@ def _build(client: httpx.Client, sent: SentRequest, timeout: float | None) -> ht
         return to_httpx(client, sent, timeout)
     except httpx.InvalidURL as exc:
         raise TransportError(describe_transport_error(exc, sent.url)) from None
+    except ValueError as exc:
+        raise ImageContractError(f"{sent.url}: the JSON body cannot be sent ({exc}): JSON has no NaN or Infinity; "
+                                 f"use a finite number, or a raw `body:` for a malformed-input case") from None
 
 
 def _refuse_declared_size(headers: dict[str, str], max_body: int, url: str) -> None:
@@ -209,7 +216,7 @@ def parse_event(block: str, at: float) -> StreamEvent | None:
     text = "\n".join(data_lines)
     data: Any
     try:
-        data = json.loads(text)
+        data = json.loads(text) if not json_too_deep(text.encode()) else text
     except ValueError:
         data = text
     return StreamEvent(event=name, data=data, at=at)
