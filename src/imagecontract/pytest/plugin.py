@@ -83,6 +83,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--request-timeout", type=float, default=None, metavar="SECONDS",
                     help="bound every request from send to its last byte, streams included, unless it gives its own "
                          "timeout: (default 120)")
+    group.addoption("--secret-env", action="append", default=[], metavar="NAME",
+                    help="also keep the value of $NAME secret (redacted, and no_secret_echo fails on it), e.g. the "
+                         "upstream key a gateway holds (repeatable)")
     group.addoption("--allow-outside-fixtures", action="store_true",
                     help="let a fixture: be any file (an absolute path, or one outside the collection's project)")
     group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
@@ -128,12 +131,16 @@ def pytest_configure(config: pytest.Config) -> None:
         replay_pace=option.replay_pace,
         request_timeout=option.request_timeout,
         fixtures_anywhere=option.allow_outside_fixtures,
+        secret_envs=tuple(option.secret_env),
         variables=variables,
         cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),
         record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}",
     )
     try:
+        if option.request_timeout is not None and not option.request_timeout > 0:
+            raise ImageContractError(f"--request-timeout {option.request_timeout:g}: expected seconds above 0, "
+                                     f"e.g. --request-timeout 60")
         _check_concurrency(option)
         config.stash[SHARD] = parse_shard(option.shard) if option.shard else None
         if config.stash[SETTINGS].sends_traffic:

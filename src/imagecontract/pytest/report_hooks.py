@@ -67,7 +67,7 @@ def html_path(config: pytest.Config) -> Path | None:
 
 def secrets_of(settings: RunSettings, result: RequestResult | None) -> list[str]:
     """The run's key and whatever else the request's exchanges were told to keep secret."""
-    found = [settings.environ.get(settings.api_key_env, "")]
+    found = [settings.environ.get(name, "") for name in (settings.api_key_env, *settings.secret_envs)]
     if result is not None:
         found.extend(secret for exchange in result.exchanges for secret in exchange.secrets)
     return [secret for secret in dict.fromkeys(found) if secret]

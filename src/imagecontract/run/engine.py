@@ -58,6 +58,8 @@ class RunSettings:
     on_secrets: Callable[[tuple[str, ...]], None] | None = None
     """Told each request's secrets before it is sent, so logs written while it runs already hide them."""
     request_timeout: float | None = None
+    secret_envs: tuple[str, ...] = ()
+    """`--secret-env NAME`: more values to keep secret, e.g. the upstream key a gateway holds, should it echo it."""
     fixtures_anywhere: bool = False
     """`--allow-outside-fixtures`: a fixture may be any file, not only one of the collection's project."""
     """`--request-timeout`: each request's deadline (send to last byte) when it gives no `timeout:` of its own."""
@@ -213,8 +215,7 @@ def prepare(
     if token:
         headers.setdefault("Authorization", f"Bearer {token}")
         secrets.append(token)
-    if settings.environ.get(settings.api_key_env):
-        secrets.append(settings.environ[settings.api_key_env])
+    secrets += [settings.environ.get(name, "") for name in (settings.api_key_env, *settings.secret_envs)]
     body_json = render(spec.json, variables, where=f"{where}.json") if spec.json is not None else None
     found = non_finite(body_json)
     if found:
