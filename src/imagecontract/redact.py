@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote, quote_plus
 
-from imagecontract.secret_pieces import Piece, find_pieces
+from imagecontract.secret_pieces import carried, find_pieces
 
 MASK = "***"
 _SHOWN_PREFIX = 6
@@ -90,7 +90,7 @@ def find_leaks(secret: str, text: str) -> list[Leak]:
     counts as much as the whole.
     """
     return [
-        Leak(piece.offset, _secret_chars(piece), piece.start, piece.spelling.form, piece.length)
+        Leak(piece.offset, carried(piece.spelling, piece.length), piece.start, piece.spelling.form, piece.length)
         for piece in find_pieces(secret, text, allowed_prefix(secret))
     ]
 
@@ -102,11 +102,6 @@ def leak_words(leak: Leak, secret: str) -> tuple[str, str]:
     if leak.start == 0 and leak.shown >= len(secret):
         return "all", form
     return (f"the first {leak.shown}" if leak.start == 0 else str(leak.shown)), form
-
-
-def _secret_chars(piece: Piece) -> int:
-    """How many characters of the secret a piece carries (six bytes in eight base64 characters)."""
-    return piece.length * 3 // 4 if piece.spelling.form == "base64" else piece.length
 
 
 def _longest_first(secrets: Iterable[str]) -> list[str]:

@@ -28,6 +28,10 @@ from urllib.parse import quote, quote_plus
 MIN_PIECE = 8
 """The shortest run of a secret's characters that counts as a leak anywhere in it."""
 
+MIN_BASE64_PIECE = MIN_PIECE + 1
+"""Characters of the secret a base64 run must carry: a JPEG's Huffman tables hold 8-byte alphabet runs
+(`cdefghij`, `STUVWXYZ`), so a key with such a run would otherwise be found in every JPEG's base64."""
+
 _BLOCK = 4
 """(MIN_PIECE + 1) // 2, and the size of the integers `_aligned_hits` reads text as."""
 
@@ -173,4 +177,11 @@ def _leaks(spelling: Spelling, start: int, length: int) -> bool:
         return True
     if start + length <= spelling.public:
         return False
+    if spelling.form == "base64":
+        return carried(spelling, length) >= MIN_BASE64_PIECE
     return (as_is and start == 0) or length >= MIN_PIECE
+
+
+def carried(spelling: Spelling, length: int) -> int:
+    """How many characters of the secret `length` characters of a spelling carry (six in eight of base64)."""
+    return length * 3 // 4 if spelling.form == "base64" else length
