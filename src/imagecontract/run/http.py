@@ -8,20 +8,20 @@ becomes one `TransportError` that names the URL and the cause.
 from __future__ import annotations
 
 import contextlib
-import json
-import secrets
 import socket
 import ssl
 import time
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import httpx
 
 from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
+from imagecontract.multipart import text_only_multipart
 from imagecontract.run import deadline
 from imagecontract.run.bodyshape import MAX_JSON_DEPTH, json_too_deep
+from imagecontract.sse import BlockReader, parse_event
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 """Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target.
@@ -65,18 +65,6 @@ def to_httpx(client: httpx.Client, sent: SentRequest, timeout: float | None) -> 
     if sent.json is not None:
         return client.build_request(sent.method, sent.url, headers=sent.headers, json=sent.json, extensions=extensions)
     return client.build_request(sent.method, sent.url, headers=sent.headers, extensions=extensions)
-
-
-def text_only_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
-    """A multipart body of text fields only: httpx would send such a form urlencoded,
-    where the API (and Postman's form-data) expects multipart/form-data."""
-    boundary = secrets.token_hex(16)
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name.replace(chr(34), "%22")}"\r\n\r\n{value}\r\n'
-        for name, value in fields.items()
-    ]
-    body = ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8")
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int | None = None) -> ReceivedResponse:
@@ -160,66 +148,23 @@ def read_events(chunks: Iterable[bytes], started: float, url: str) -> tuple[byte
     """
     raw: list[bytes] = []
     events: list[StreamEvent] = []
-    pending = bytearray()
-    carried = b""
+    reader = BlockReader()
     for chunk in chunks:
         raw.append(chunk)
-        text = carried + chunk
-        carried = b"\r" if text.endswith(b"\r") else b""
-        searched = max(len(pending) - 1, 0)
-        pending += text[:len(text) - len(carried)].replace(b"\r\n", b"\n")
-        start = 0
-        while (end := pending.find(b"\n\n", max(start, searched))) != -1:
-            events.extend(_parsed(bytes(pending[start:end]), started))
-            start = end + 2
-        del pending[:start]
-        if len(pending) > MAX_EVENT_BYTES:
+        for block in reader.feed(chunk):
+            events.extend(_parsed(block, started))
+        if reader.pending > MAX_EVENT_BYTES:
             raise TransportError(f"{url}: a server-sent event grew past {human_size(MAX_EVENT_BYTES)} without ending; "
                                  f"stopped reading")
-    if (pending + carried).strip():
-        events.extend(_parsed(bytes(pending), started))
+    rest = reader.rest()
+    if rest.strip():
+        events.extend(_parsed(rest, started))
     return b"".join(raw), events
 
 
 def _parsed(block: bytes, started: float) -> list[StreamEvent]:
     event = parse_event(block.decode("utf-8", "replace"), time.perf_counter() - started)
     return [] if event is None else [event]
-
-
-def _fields(block: str) -> tuple[str | None, list[str]]:
-    """An SSE block's `event:` name and `data:` lines; comments and other fields are dropped."""
-    name: str | None = None
-    data_lines: list[str] = []
-    for line in block.split("\n"):
-        if not line or line.startswith(":"):
-            continue
-        key, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if key == "event":
-            name = value
-        elif key == "data":
-            data_lines.append(value)
-    return name, data_lines
-
-
-def is_event(block: str) -> bool:
-    """Whether `parse_event` makes an event of this block, without parsing its data (a partial image is megabytes)."""
-    name, data_lines = _fields(block)
-    return name is not None or bool(data_lines)
-
-
-def parse_event(block: str, at: float) -> StreamEvent | None:
-    """One SSE block -> event name and JSON data (text when not JSON); None for comments only."""
-    name, data_lines = _fields(block)
-    if name is None and not data_lines:
-        return None
-    text = "\n".join(data_lines)
-    data: Any
-    try:
-        data = json.loads(text) if not json_too_deep(text.encode()) else text
-    except ValueError:
-        data = text
-    return StreamEvent(event=name, data=data, at=at)
 
 
 def download(client: httpx.Client, url: str, *, max_body: int | None = None, timeout: float | None = None) -> bytes:

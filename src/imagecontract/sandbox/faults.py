@@ -8,7 +8,6 @@ bodies, on error replies, on the final response). Select with `NAME` or
 
 from __future__ import annotations
 
-import base64
 import itertools
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
@@ -17,18 +16,14 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from imagecontract import rules
-from imagecontract.errors import ImageContractError
-from imagecontract.redact import MASK, mask_key
-from imagecontract.sandbox.messages import BAD_GATEWAY, ERROR_PAGE, ERRORS, ApiError, ErrorReply
+from imagecontract.errors import FaultError
+from imagecontract.sandbox.echo_faults import ECHO_SHAPES, EchoShape, echo_rewrite
+from imagecontract.sandbox.messages import BAD_GATEWAY, ERROR_PAGE, ApiError, ErrorReply
 from imagecontract.sandbox.validation import ImageRequest
 
 Adjust = Callable[[ImageRequest], ImageRequest]
 Shape = Callable[[dict[str, Any]], dict[str, Any]]
 Rewrite = Callable[[ErrorReply], ErrorReply]
-
-
-class FaultError(ImageContractError, ValueError):
-    """A `--fault` value names no fault or carries a bad argument."""
 
 
 @dataclass(frozen=True)
@@ -117,39 +112,8 @@ def _envelope_without(key: str) -> Rewrite:
     return rewrite
 
 
-_WRONG_KEY = ERRORS["invalid_api_key"]
-_WRONG_KEY_HEAD, _WRONG_KEY_TAIL = _WRONG_KEY.message.split("{key}")
-"""The wrong-key message around the key it shows, so a rewrite can find the key in it."""
-
-
-def _echo_key(shown_as: Callable[[str, int], str], *, header: str | None = None) -> Callable[[str], Effect]:
-    """A fault that lets the whole key into the wrong-key message (as `echo-key`), then shows only
-    `shown_as(key, N)` of it: in the message, or in response header `header` (the message then masked)."""
-
-    def build(arg: str) -> Effect:
-        count = _number(arg, int, minimum=1) if arg else 0
-
-        def rewrite(reply: ErrorReply) -> ErrorReply:
-            inner, message = reply.body.get("error"), reply.message
-            ours = message.startswith(_WRONG_KEY_HEAD) and message.endswith(_WRONG_KEY_TAIL)
-            if not isinstance(inner, dict) or inner.get("code") != _WRONG_KEY.code or not ours:
-                return reply
-            key = message[len(_WRONG_KEY_HEAD):len(message) - len(_WRONG_KEY_TAIL)]
-            shown = shown_as(key, count)
-            if header:
-                masked = {**inner, "message": f"{_WRONG_KEY_HEAD}{mask_key(key)}{_WRONG_KEY_TAIL}"}
-                return replace(reply, body={**reply.body, "error": masked}, headers={**reply.headers, header: shown})
-            return replace(reply, body={**reply.body, "error": {**inner, "message": f"{_WRONG_KEY_HEAD}{shown}{_WRONG_KEY_TAIL}"}})
-
-        return Effect(echo_key=True, error=rewrite)
-
-    return build
-
-
-def _middle(key: str, count: int) -> str:
-    """`count` characters from the middle of `key`: neither its start nor its end."""
-    start = max((len(key) - count) // 2, 0)
-    return key[start:start + count]
+def _echo(shape: EchoShape) -> Callable[[str], Effect]:
+    return lambda arg: Effect(echo_key=True, error=echo_rewrite(shape, _number(arg, int, minimum=1) if arg else 0))
 
 
 def _resize(request: ImageRequest, size: str) -> ImageRequest:
@@ -205,27 +169,8 @@ FAULTS: Mapping[str, FaultSpec] = {
         "answer 400 errors with status 500", _rewrite(lambda r: replace(r, status=500) if r.status == 400 else r)
     ),
     "echo-key": FaultSpec("echo the caller's whole API key in auth errors", lambda arg: Effect(echo_key=True)),
-    "echo-key-prefix": FaultSpec(
-        "echo the first N characters of the caller's API key in auth errors",
-        _echo_key(lambda key, count: key[:count] + MASK), "N", "16",
-    ),
-    "echo-key-suffix": FaultSpec(
-        "echo the last N characters of the caller's API key in auth errors",
-        _echo_key(lambda key, count: MASK + key[-count:]), "N", "16",
-    ),
-    "echo-key-middle": FaultSpec(
-        "echo N characters from the middle of the caller's API key in auth errors",
-        _echo_key(lambda key, count: MASK + _middle(key, count) + MASK), "N", "12",
-    ),
-    "echo-key-header": FaultSpec(
-        "echo N characters from the middle of the caller's API key in an x-echoed-key header of auth errors",
-        _echo_key(_middle, header="x-echoed-key"), "N", "14",
-    ),
-    "echo-key-upper": FaultSpec("echo the caller's API key upper-cased in auth errors", _echo_key(lambda key, _: key.upper())),
-    "echo-key-base64": FaultSpec(
-        "echo the base64 of the caller's API key in auth errors",
-        _echo_key(lambda key, _: base64.b64encode(key.encode()).decode()),
-    ),
+    **{name: FaultSpec(shape.description, _echo(shape), "N" if shape.default else None, shape.default)
+       for name, shape in ECHO_SHAPES.items()},
     "swap-response-format": FaultSpec(
         "answer url when b64_json is asked, and the reverse",
         _adjust(lambda r: replace(r, response_format=SWAPPED_RESPONSE_FORMAT[r.response_format])),
