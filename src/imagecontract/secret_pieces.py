@@ -90,14 +90,16 @@ def find_pieces(secret: str, text: str, public: int) -> list[Piece]:
     if len(secret) < _BLOCK or not text:
         return _whole(secret, text, public)
     found: dict[tuple[int, int, str], Piece] = {}
-    for fold in (True, False):
-        blocks, codes = _blocks(secret, public, fold)
-        haystack = text.translate(_ASCII_LOWER) if fold else text
-        for hit in _aligned_hits(haystack, blocks, codes):
-            for spelling, start in blocks[haystack[hit:hit + _BLOCK]]:
-                offset, length, first = _grown(_needle(spelling), haystack, hit, start)
-                if _leaks(spelling, first, length):
-                    found.setdefault((offset, first, spelling.text), Piece(offset, length, first, spelling))
+    folded = text.translate(_ASCII_LOWER)
+    blocks, codes = _blocks(secret, public)
+    for hit in _aligned_hits(folded, blocks, codes):
+        for spelling, start in blocks[folded[hit:hit + _BLOCK]]:
+            needle, haystack = _needle(spelling), folded if spelling.fold else text
+            if haystack[hit:hit + _BLOCK] != needle[start:start + _BLOCK]:
+                continue
+            offset, length, first = _grown(needle, haystack, hit, start)
+            if _leaks(spelling, first, length):
+                found.setdefault((offset, first, spelling.text), Piece(offset, length, first, spelling))
     kept: list[Piece] = []
     for piece in sorted(found.values(), key=lambda piece: (-piece.length, piece.offset)):
         if not any(piece.offset < other.end and other.offset < piece.end for other in kept):
@@ -147,14 +149,15 @@ def _needle(spelling: Spelling) -> str:
 
 
 @lru_cache(maxsize=256)
-def _blocks(secret: str, public: int, fold: bool) -> tuple[dict[str, list[tuple[Spelling, int]]], frozenset[int]]:
-    """Every block of every spelling compared with or without case (`fold`), at any offset: where it sits;
-    and the blocks as the integers `_aligned_hits` reads."""
+def _blocks(secret: str, public: int) -> tuple[dict[str, list[tuple[Spelling, int]]], frozenset[int]]:
+    """Every block of every spelling at any offset, keyed without case (one pass over the folded text finds the
+    hits of all spellings; those compared with case are checked again): where it sits; and the keys as the
+    integers `_aligned_hits` reads."""
     blocks: dict[str, list[tuple[Spelling, int]]] = {}
     for spelling in spellings(secret, public):
         needle = _needle(spelling)
-        for start in range(len(needle) - _BLOCK + 1) if spelling.fold is fold else ():
-            blocks.setdefault(needle[start:start + _BLOCK], []).append((spelling, start))
+        for start in range(len(needle) - _BLOCK + 1):
+            blocks.setdefault(needle[start:start + _BLOCK].translate(_ASCII_LOWER), []).append((spelling, start))
     codes = frozenset(code for code in map(_code, blocks) if code is not None)
     return blocks, codes
 
