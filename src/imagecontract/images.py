@@ -12,7 +12,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from PIL import Image, ImageChops, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from imagecontract.exchange import Exchange
 from imagecontract.jsonpath import format_path
@@ -132,17 +132,18 @@ def _decode_all(exchange: Exchange) -> list[ReturnedImage]:
             if isinstance(event.data, dict) and str(event.data.get("type", "")).endswith(COMPLETED_EVENT_SUFFIX)
         ]
         return [
-            _decode(index, item, format_path(["events", position]), exchange.downloads)
+            _decode(index, item, format_path(["events", position]), exchange.downloads, exchange.download_errors)
             for index, (position, item) in enumerate(finals)
         ]
     body = exchange.response.json_or_none()
     items = body.get("data") if isinstance(body, dict) else None
     if not isinstance(items, list):
         return []
-    return [_decode(index, item, format_path(["data", index]), exchange.downloads) for index, item in enumerate(items)]
+    return [_decode(index, item, format_path(["data", index]), exchange.downloads, exchange.download_errors)
+            for index, item in enumerate(items)]
 
 
-def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> ReturnedImage:
+def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes], failed: dict[str, str]) -> ReturnedImage:
     item = item if isinstance(item, dict) else {}
     if isinstance(item.get("b64_json"), str):
         source: ImageSource = "b64_json"
@@ -154,7 +155,7 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
     elif isinstance(item.get("url"), str):
         source = "url"
         data = downloads.get(item["url"])
-        error = None if data is not None else "the url was not downloaded"
+        error = None if data is not None else failed.get(item["url"], "the url was not downloaded")
     else:
         return ReturnedImage(index, "b64_json", None, None, "neither b64_json nor url is a string", path)
     path = f"{path}.{source}"
@@ -164,24 +165,6 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
         return ReturnedImage(index, source, data, inspect_image(data), None, path)
     except ValueError as exc:
         return ReturnedImage(index, source, data, None, str(exc), path)
-
-
-THUMBNAIL_SIDE = 8
-"""Images are compared as 8x8 colour thumbnails: composition and palette, not detail."""
-
-
-def _thumbnail(data: bytes) -> Image.Image:
-    return _open(data).convert("RGB").resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BOX)
-
-
-def thumbnail_difference(first: bytes, second: bytes) -> float:
-    """How far apart two images look (0-255): the mean absolute channel difference of their 8x8 thumbnails,
-    the smaller of as is and mirrored (a variation may flip its input). ValueError when either does not decode."""
-    one, other = _thumbnail(first), _thumbnail(second)
-    return min(
-        sum(ImageStat.Stat(ImageChops.difference(one, candidate)).mean) / 3
-        for candidate in (other, ImageOps.mirror(other))
-    )
 
 
 def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, int]) -> Image.Image:

@@ -57,6 +57,12 @@ class RunSettings:
     """`--allow-outside-fixtures`: a fixture may be any file, not only one of the collection's project."""
     on_secrets: Callable[[tuple[str, ...]], None] | None = None
     """Told each request's secrets before it is sent, so logs written while it runs already hide them."""
+    upstream: Any = None
+    """Sandwich mode: the `gateway.upstream.Upstream` behind the target, whose journal the upstream checks read."""
+    strict: bool = False
+    """Advisory findings fail the test too (`--strict-checks`; a collection's `strict_checks: true` for its own)."""
+    baselines: dict[str, Any] = field(default_factory=dict)
+    """Facts measured on this target that later checks compare with (a one-image edit's image tokens)."""
 
     @property
     def sends_traffic(self) -> bool:

@@ -13,3 +13,4 @@ def status_code(exchange: Exchange, context: CheckContext) -> list[Failure]:
     expected = Expectation.of(exchange.expect).status
     actual = exchange.response.status
     return [] if actual == expected else [Failure("status_code", f"expected {expected}, got {actual}")]
+

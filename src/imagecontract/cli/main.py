@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "imagecontract.cli.matrix",
     "imagecontract.cli.merge",
     "imagecontract.cli.scan",
+    "imagecontract.cli.verify_gateway",
 )
 
 

@@ -20,6 +20,7 @@ from imagecontract.distributed.xdist_chains import chain_scheduler, chain_scopes
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget.budget import refusal, window_seconds
 from imagecontract.latency import format_table, latency_stats
+from imagecontract.pytest.gateway_hooks import install_gateway
 from imagecontract.pytest.items import CollectionFile, RequestItem, shared_client
 from imagecontract.pytest.keys import (
     CHAIN_SCOPES,
@@ -93,6 +94,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--shard", default=None, metavar="K/N",
                     help="run only part K of N deterministic, balanced parts of the selected tests (chains stay together)")
     install_report(group, pluginmanager)
+    install_gateway(group, pluginmanager)
 
 
 def shares_record_mode(pluginmanager: pytest.PytestPluginManager) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -26,7 +27,8 @@ from imagecontract.image_budget.budget import expected_images
 from imagecontract.images import returned_images
 from imagecontract.jsonpath import MISSING, lookup, parse_path
 from imagecontract.latency import Budget, budget_for
-from imagecontract.run.http import download, send
+from imagecontract.run.http import send
+from imagecontract.run.image_urls import fetch_images, image_urls
 from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
 from imagecontract.settings import REPLAY_PLACEHOLDER_KEY, RunSettings
@@ -54,6 +56,8 @@ class RequestResult:
     exchanges: list[Exchange] = field(default_factory=list)
     outcomes: list[CheckOutcome] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    advisories: list[Failure] = field(default_factory=list)
+    """Findings of advisory checks: shown, not failing the test (unless strict checks made them failures)."""
     error: str | None = None
     cassette: Path | None = None
     replayed: bool = False
@@ -88,7 +92,7 @@ def run_request(
     budget = budget_for(spec.expect, spec.endpoint, size, settings.latency_scale)
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")
     result = RequestResult(collection=collection, spec=spec, budget=budget)
-    context = CheckContext(schemas=settings.schemas or SchemaStore.default())
+    context = CheckContext(schemas=settings.schemas or SchemaStore.default(), baselines=settings.baselines)
     cassette = None if settings.live else settings.cassette_path(collection, spec)
     result.cassette = cassette
     try:
@@ -100,7 +104,9 @@ def run_request(
                     exchange.repeat_latencies = tuple(result.latencies)
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes
-                result.failures.extend(failure for outcome in outcomes for failure in outcome.failures)
+                for outcome in outcomes:
+                    strict = settings.strict or collection.strict_checks
+                    (result.failures if outcome.fails_test(strict) else result.advisories).extend(outcome.failures)
             if session is not None:
                 if not result.failures or not session.path.exists():
                     session.commit()
@@ -222,7 +228,11 @@ def _exchange(
     images = expected_images(sent.params, expected.status)
     expects_429 = expected.status == 429
     timeout = spec.timeout or (settings.request_timeout if settings is not None else None)
+    upstream, attempts, started = None, 0, time.time()
+    if settings is not None and settings.upstream is not None:
+        sent, correlation = settings.upstream.tag(sent)
     for attempt in range(retry.MAX_RETRIES + 1):
+        attempts += 1
         if shared is not None:
             shared.acquire(images)
         response = send(client, sent, timeout=timeout)
@@ -234,21 +244,20 @@ def _exchange(
         if result is not None:
             result.retries.append(f"429 on attempt {attempt + 1}: retried after Retry-After {wait:g} s")
         retry.pause_for_retry(wait)
+    if settings is not None and settings.upstream is not None:
+        upstream = settings.upstream.observe(correlation, started, time.time(), attempts)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)
         times = session.event_times()
         if times is not None and response.events is not None and len(times) == len(response.events):
             response.events = [dataclasses.replace(event, at=at) for event, at in zip(response.events, times)]
-    downloads: dict[str, bytes] = {}
-    body = response.json_or_none()
-    if 200 <= response.status < 300 and isinstance(body, dict):
-        for item in body.get("data") or []:
-            url = item.get("url") if isinstance(item, dict) else None
-            if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in downloads:
-                downloads[url] = download(client, url, timeout=timeout)
+    downloads, download_errors = {}, {}
+    if 200 <= response.status < 300:
+        downloads, download_errors = fetch_images(client, image_urls(response.json_or_none(), response.events), timeout)
     return Exchange(
         request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
-        first_event_budget=budget.first_event, percentile_budgets=budget.percentiles,
+        first_event_budget=budget.first_event, percentile_budgets=budget.percentiles, download_errors=download_errors,
+        upstream=upstream,
     )
 
 

@@ -61,15 +61,15 @@ def make_server(config: SandboxConfig, log_level: str = "warning") -> uvicorn.Se
 
 
 @contextmanager
-def running_sandbox(config: SandboxConfig | None = None, **overrides: Any) -> Iterator[RunningSandbox]:
-    """Start a sandbox on a free 127.0.0.1 port in a background thread; stop it on exit.
+def running_sandbox(config: SandboxConfig | None = None, *, port: int = 0, **overrides: Any) -> Iterator[RunningSandbox]:
+    """Start a sandbox on 127.0.0.1 (`port`, or a free one) in a background thread; stop it on exit.
 
     `overrides` replace fields of `config` (or of the defaults), e.g.
     `running_sandbox(latency_scale=0, faults=["error-500=2"])`.
     """
     config = dataclasses.replace(config or SandboxConfig(), **overrides)
     server = make_server(config)
-    sock = bind(LOOPBACK, 0)
+    sock = bind(LOOPBACK, port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="imagecontract-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT
