@@ -7,7 +7,10 @@ by the report; a 1024x1024 PNG costs tens of milliseconds to decode.
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import io
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -75,12 +78,70 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
-def inspect_image(data: bytes) -> ImageInfo:
-    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow reads."""
+PREVIEW_PIXELS = 256
+"""The longest side of the preview kept with a decoded image: what the report's thumbnail is made from."""
+
+DECODED_CACHE_BYTES = 24 * MB
+"""Previews kept at most (some 100 images): only small renditions are kept, never full pixels, so a response of
+ten 1024x1024 images costs no more memory than decoding them one after the other."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What one full decode of an image yields for every later use: its facts and the report's preview
+    (at most `PREVIEW_PIXELS` a side, the original's mode and info)."""
+
+    info: ImageInfo
+    preview: Image.Image
+
+
+class _DecodedCache:
+    """Decoded images by content hash, least recently used dropped first past `DECODED_CACHE_BYTES`:
+    the checks, uploads and the report all ask about the same bytes, and decoding is the expensive part.
+    Safe across `--concurrency` threads: the bookkeeping is locked, decoding is not."""
+
+    def __init__(self) -> None:
+        self._entries: dict[bytes, Decoded | ValueError] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, data: bytes) -> Decoded:
+        key = hashlib.sha256(data).digest()
+        with self._lock:
+            found = self._entries.pop(key, None)
+            if found is not None:
+                self._entries[key] = found
+        if found is None:
+            try:
+                found = _decode_image(data)
+            except ValueError as error:
+                found = error
+            self._keep(key, found)
+        if isinstance(found, ValueError):
+            raise ValueError(str(found))
+        return found
+
+    def _keep(self, key: bytes, entry: Decoded | ValueError) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._bytes += _weight(entry)
+            while len(self._entries) > 1 and self._bytes > DECODED_CACHE_BYTES:
+                self._bytes -= _weight(self._entries.pop(next(iter(self._entries))))
+
+
+def _weight(entry: Decoded | ValueError) -> int:
+    if isinstance(entry, ValueError):
+        return 1024
+    return entry.preview.width * entry.preview.height * len(entry.preview.getbands())
+
+
+def _decode_image(data: bytes) -> Decoded:
     image = _open(data)
     has_alpha = "A" in image.getbands() or "transparency" in image.info
     transparent = has_alpha and image.convert("RGBA").getchannel("A").getextrema()[0] == 0
-    return ImageInfo(
+    info = ImageInfo(
         format=(image.format or "unknown").lower(),
         width=image.width,
         height=image.height,
@@ -88,6 +149,22 @@ def inspect_image(data: bytes) -> ImageInfo:
         has_alpha=has_alpha,
         transparent_pixels=transparent,
     )
+    image.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+    return Decoded(info, image)
+
+
+_DECODED = _DecodedCache()
+
+
+def decoded(data: bytes) -> Decoded:
+    """Decode `data` fully, once per distinct content while it stays cached; ValueError saying why when the
+    bytes are not an image Pillow reads. The preview is shared: copy it before changing it."""
+    return _DECODED.get(data)
+
+
+def inspect_image(data: bytes) -> ImageInfo:
+    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow reads."""
+    return decoded(data).info
 
 
 def human_size(count: int) -> str:
@@ -176,6 +253,17 @@ def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, i
     return alpha.point(lambda value: 255 if value == 0 else 0)
 
 
+@functools.lru_cache(maxsize=2)
+def _edit_reference(original: bytes, mask: bytes | None, size: tuple[int, int]) -> tuple[Image.Image, Image.Image]:
+    """The input as RGB at `size`, and its editable area: a collection uploads the same image and mask to edit
+    after edit, so each pair is decoded once, not once per result. Callers must not change the images."""
+    source = _open(original)
+    before = source.convert("RGB")
+    if before.size != size:
+        before = before.resize(size, Image.Resampling.BILINEAR)
+    return before, _editable_area(mask, source, size)
+
+
 def _count(area: Image.Image) -> int:
     """Pixels set (255) in a two-level `L` image."""
     return area.histogram()[255]
@@ -195,11 +283,7 @@ def unchanged_outside_mask(
     area changed; `inside_changed` when any pixel inside it did.
     """
     produced = _open(result).convert("RGB")
-    source = _open(original)
-    editable = _editable_area(mask, source, produced.size)
-    before = source.convert("RGB")
-    if before.size != produced.size:
-        before = before.resize(produced.size, Image.Resampling.BILINEAR)
+    before, editable = _edit_reference(original, mask, produced.size)
     red, green, blue = ImageChops.difference(before, produced).split()
     largest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
     changed = largest.point(lambda value: 255 if value > tolerance else 0)

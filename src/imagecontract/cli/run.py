@@ -14,6 +14,8 @@ from typing import Sequence
 
 import pytest
 
+from imagecontract.pytest.preload import import_plugin
+
 DEFAULT_COLLECTIONS = "collections"
 
 SANDBOX_RECORDING_KEY = "ic-sandbox-recording-key"
@@ -21,18 +23,23 @@ SANDBOX_RECORDING_KEY = "ic-sandbox-recording-key"
 
 
 def pytest_args(extra: Sequence[str]) -> list[str]:
-    """Add the default collections directory unless the caller names paths of their own."""
+    """Add the default collections directory unless the caller names paths of their own.
+
+    Hypothesis's pytest plugin (installed with the dev extra) is left out: collections have no property
+    tests, and it imports all of Hypothesis at the end of every run (~0.25 s)."""
     names_paths = any(not arg.startswith("-") and Path(arg.split("::")[0]).exists() for arg in extra)
-    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:hypothesispytest"]
     return [*quiet, *extra] if names_paths else [*quiet, DEFAULT_COLLECTIONS, *extra]
 
 
 def _run(args: argparse.Namespace) -> int:
+    import_plugin()
     return int(pytest.main(pytest_args(args.extra)))
 
 
 def _record(args: argparse.Namespace) -> int:
     mode = ["--record-mode", args.mode]
+    import_plugin()
     if not args.sandbox:
         return int(pytest.main(pytest_args([*mode, *args.extra])))
     from imagecontract.sandbox import running_sandbox

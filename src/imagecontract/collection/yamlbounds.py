@@ -3,7 +3,7 @@
 An 803-byte alias bomb (each anchor listing the previous one ten times) composes into a small
 graph that schema validation and templating then walk as a tree of billions of values; a
 collection of tens of MB is a mistake that would otherwise load silently for minutes. Each is
-refused with a `CollectionError` naming the file, the place and the fix.
+refused with a `CollectionError` naming the file, the place (a line and column) and the fix.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ def check_size(path: Path, shown: str) -> None:
                                          f"split it into several collections, or keep large data in fixture files")
 
 
-def check_expansion(root: yaml.Node | None, shown: str) -> None:
-    """Refuse a document whose aliases expand past `MAX_VALUES` values, or one that contains itself."""
+def check_expansion(root: yaml.Node | None) -> None:
+    """Refuse (as a YAML error at the node) a document whose aliases expand past `MAX_VALUES` values, or one that
+    contains itself."""
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
 
@@ -43,14 +44,14 @@ def check_expansion(root: yaml.Node | None, shown: str) -> None:
         if key in sizes:
             return sizes[key]
         if key in open_nodes:
-            _refuse(node, shown, "an alias refers to a value that contains it, so it never ends; remove the alias")
+            raise _refused(node.start_mark, "an alias refers to a value that contains it, so it never ends; remove the alias")
         open_nodes.add(key)
         children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else \
             node.value if isinstance(node, yaml.SequenceNode) else []
         total = 1 + sum(size(child) for child in children)
         if total > MAX_VALUES:
-            _refuse(node, shown, f"the aliases here expand to more than {MAX_VALUES} values (an alias bomb?); "
-                                 f"write the values out, or use fewer aliases")
+            raise _refused(node.start_mark, f"the aliases here expand to more than {MAX_VALUES} values (an alias bomb?); "
+                                            f"write the values out, or use fewer aliases")
         open_nodes.discard(key)
         sizes[key] = total
         return total
@@ -59,6 +60,11 @@ def check_expansion(root: yaml.Node | None, shown: str) -> None:
         size(root)
 
 
-def _refuse(node: yaml.Node, shown: str, message: str) -> None:
-    mark = node.start_mark
-    raise CollectionError(shown, f"line {mark.line + 1}, column {mark.column + 1}", f"invalid YAML: {message}")
+def too_deep(mark: yaml.Mark) -> yaml.MarkedYAMLError:
+    """A tree nested deeper than Python's recursion allows, refused where the reader got to."""
+    return _refused(mark, "nested too deep (hundreds of levels); flatten it")
+
+
+def _refused(mark: yaml.Mark, message: str) -> yaml.MarkedYAMLError:
+    """A YAML error at `mark`, which the reader turns into `file: line L, column C: invalid YAML: message`."""
+    return yaml.composer.ComposerError(None, None, message, mark)

@@ -11,7 +11,7 @@ from imagecontract.exchange import FilePart
 from imagecontract.gateway.normalize import digest
 from imagecontract.images import human_size
 from imagecontract.jsonpath import format_path
-from imagecontract.sandbox.journal import CORRELATION_FIELD
+from imagecontract.sandbox.correlation import CORRELATION_FIELD
 
 IMAGE_URL_HOST = "image_url_host"
 """The allowance for image URLs rewritten to the gateway's own host (the same image behind them)."""

@@ -19,7 +19,7 @@ import httpx
 from imagecontract.errors import ImageContractError
 from imagecontract.exchange import SentRequest
 from imagecontract.gateway.view import UpstreamView
-from imagecontract.sandbox.journal import CORRELATION_FIELD, CORRELATION_HEADER, CORRELATION_PREFIX, JOURNAL_PATH
+from imagecontract.sandbox.correlation import CORRELATION_FIELD, CORRELATION_HEADER, CORRELATION_PREFIX, JOURNAL_PATH
 
 SETTLE_SECONDS = 2.0
 """How long to wait for the journal to record the end of a response the client already has."""

@@ -39,6 +39,7 @@ from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
 from imagecontract.run import deadline
 from imagecontract.run.prefetch import Prefetcher
+from imagecontract.run.uploads import cache_generated_under
 from imagecontract.settings import OptionValues, estimated_images, resolve
 
 RECORDING_PLUGIN = "recording"
@@ -125,6 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = resolved.settings
     config.stash[TARGET] = resolved.target
+    cache_generated_under(Path(config.rootpath) / ".imagecontract" / "uploads")
     config.stash[SHARD] = resolved.shard
     if resolved.fresh_store is not None:
         config.stash[FRESH_STORE] = resolved.fresh_store

@@ -11,11 +11,10 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import httpx
 
-from imagecontract.cassettes.session import CassetteSession, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.collection.loader import CONTROL_CHARACTERS, NON_FINITE_FIX, format_location, non_finite
 from imagecontract.collection.model import Collection, Expectation, RequestSpec
@@ -32,6 +31,9 @@ from imagecontract.run.image_urls import fetch_images, image_urls
 from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
 from imagecontract.settings import REPLAY_PLACEHOLDER_KEY, RunSettings
+
+if TYPE_CHECKING:
+    from imagecontract.cassettes.session import CassetteSession
 
 MIN_SECRET_CHARS = 8
 """Shorter "keys" (test stand-ins like `x`) are not redacted: hiding every `x` would garble all text."""
@@ -207,9 +209,12 @@ def _form_text(value: Any) -> str:
 
 @contextlib.contextmanager
 def _recording(settings: RunSettings, cassette: Path | None, secrets: tuple[str, ...]) -> Iterator[CassetteSession | None]:
+    """The cassette session around one request, or None live. vcrpy is imported only here: a live run never loads it."""
     if cassette is None:
         yield None
         return
+    from imagecontract.cassettes.session import use_cassette
+
     with use_cassette(
         cassette, settings.record_mode, base_url=settings.target, secrets=secrets, pace=settings.replay_pace,
         record_command=settings.record_command,

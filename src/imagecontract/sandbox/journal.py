@@ -22,13 +22,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from imagecontract.gateway.normalize import digest, reduce_body
 from imagecontract.redact import mask_key
+from imagecontract.sandbox.correlation import CORRELATION_FIELD, CORRELATION_HEADER, CORRELATION_PREFIX, JOURNAL_PATH
 
-JOURNAL_PATH = "/_sandbox/journal"
-CORRELATION_FIELD = "user"
-"""The request field the suite puts its correlation id in: every Images endpoint takes `user`, gateways forward it."""
-CORRELATION_HEADER = "x-imagecontract-correlation"
-"""The fallback, for bodies that cannot carry the field (malformed JSON) and gateways that drop it."""
-CORRELATION_PREFIX = "imagecontract-"
 MAX_ENTRIES = 10_000
 """Older entries are dropped: a long-running sandbox must not grow without bound."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "testclient"})
