@@ -57,6 +57,8 @@ def render_run_summary(summary: Mapping[str, Any]) -> str:
     """Target, mode, outcome counts, pass/fail per endpoint and model, and the latency table and chart."""
     run = summary["run"]
     counts = ", ".join(f"{run['counts'][outcome]} {outcome}" for outcome in OUTCOMES)
+    if run.get("interrupted"):
+        counts += f"; INTERRUPTED, {run.get('not_run', 0)} not run"
     facts = _table(
         ["target", "mode", "started", "duration", "tests"],
         [[run["target"], run["mode"], run["started"], f"{run['duration']:.1f} s", f"{run['counts']['total']} ({counts})"]],

@@ -29,11 +29,15 @@ OUTCOMES = ("passed", "failed", "skipped", "error")
 def run_summary(
     records: Sequence[Mapping[str, Any]], images: ImageStore, *, target: str, mode: str, started: float, duration: float,
     collected: Sequence[str] = (), selected: Iterable[int] = (), shard: Mapping[str, Any] | None = None,
+    interrupted: bool = False,
 ) -> dict[str, Any]:
     """The whole `summary.json` document; `target` must already be redacted.
 
     Tests are kept in collection order, so a run spread over processes or shards lists them as one process would.
+    An `interrupted` run (Ctrl-C) says so, and how many selected tests it never finished, so its counts are
+    not read as a complete run's.
     """
+    selected = sorted(set(selected))
     return {
         "format": SUMMARY_FORMAT,
         "run": {
@@ -43,8 +47,10 @@ def run_summary(
             "duration": round(duration, 3),
             "counts": counts(records),
             "collected": list(collected),
-            "selected": sorted(set(selected)),
+            "selected": selected,
             "shard": dict(shard) if shard else None,
+            "interrupted": interrupted,
+            "not_run": max(len(selected) - len(records), 0) if interrupted else 0,
         },
         "endpoints": endpoint_model_table(records),
         "latency": [_latency_json(row) for row in latency_rows(records)],
