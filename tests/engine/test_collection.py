@@ -193,7 +193,7 @@ def test_as_of_reads_an_unquoted_yaml_date(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml (pip install pyyaml with libyaml-dev)")
 def test_collections_are_parsed_once_by_libyaml_and_keep_their_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from imagecontract.collection.loader import yamlsource
+    from imagecontract.collection import yamlsource
 
     parsers: list[type] = []
     real = yamlsource._parse

@@ -86,7 +86,7 @@ def collection_profiles(extra: Sequence[str]) -> dict[date, list[str]]:
     """The collections a sandbox recording covers (the paths among `extra`, else `collections/`), by the day each
     is recorded as of: its `as_of`, else today. Each day gets a sandbox serving the API of that day."""
     from imagecontract.collection.loader import load_collection
-    from imagecontract.pytest.plugin import NOT_COLLECTIONS
+    from imagecontract.collection.model import NOT_COLLECTIONS
     from imagecontract.rules import today
 
     named = [arg for arg in extra if _is_path(arg)] or [DEFAULT_COLLECTIONS]

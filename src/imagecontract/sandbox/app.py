@@ -8,11 +8,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from imagecontract.rules import ENDPOINTS
-from imagecontract.sandbox.config import SandboxConfig
 from imagecontract.sandbox import files
+from imagecontract.sandbox.config import SandboxConfig
 from imagecontract.sandbox.faults import parse_faults
 from imagecontract.sandbox.journal import JOURNAL_PATH, Journal, journal_route
-from imagecontract.sandbox.messages import IMAGE_EXPIRED, IMAGE_NOT_FOUND, ApiError
+from imagecontract.sandbox.messages import ApiError
+from imagecontract.sandbox.pages import IMAGE_EXPIRED, IMAGE_NOT_FOUND
 from imagecontract.sandbox.pipeline import Sandbox, answer, authenticate, error_response
 from imagecontract.sandbox.ratelimit import RateLimiter
 from imagecontract.sandbox.stats import Stats

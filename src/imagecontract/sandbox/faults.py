@@ -18,7 +18,8 @@ from starlette.types import Receive, Scope, Send
 from imagecontract import rules
 from imagecontract.errors import FaultError
 from imagecontract.sandbox.echo_faults import ECHO_SHAPES, EchoShape, echo_rewrite
-from imagecontract.sandbox.messages import BAD_GATEWAY, ERROR_PAGE, ApiError, ErrorReply
+from imagecontract.sandbox.messages import ApiError, ErrorReply
+from imagecontract.sandbox.pages import BAD_GATEWAY, ERROR_PAGE
 from imagecontract.sandbox.validation import ImageRequest
 
 Adjust = Callable[[ImageRequest], ImageRequest]

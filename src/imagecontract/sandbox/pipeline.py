@@ -21,7 +21,8 @@ from imagecontract.sandbox.config import SandboxConfig
 from imagecontract.sandbox.faults import FaultSet
 from imagecontract.sandbox.files import FileStore
 from imagecontract.sandbox.journal import Journal
-from imagecontract.sandbox.messages import ERROR_PAGE, ApiError, ErrorReply
+from imagecontract.sandbox.messages import ApiError, ErrorReply
+from imagecontract.sandbox.pages import ERROR_PAGE
 from imagecontract.sandbox.ratelimit import RateLimiter
 from imagecontract.sandbox.stats import Stats
 from imagecontract.sandbox.store import ImageStore
