@@ -166,7 +166,7 @@ def build(
     images, mask = check_uploads(endpoint, model, files)
     size = rules.resolved_size(model, values.get("size"))
     pixels = rules.parse_size(size)
-    assert pixels is not None, f"rules.py lists a malformed size {size!r}"
+    assert pixels is not None, f"the rules table lists a malformed size {size!r}"
     return ImageRequest(
         endpoint=endpoint,
         model=model,
