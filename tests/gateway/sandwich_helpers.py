@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-GATEWAY_KEY = "ic-gateway-client-key-0123456789"
-UPSTREAM_KEY = "ic-upstream-secret-key-9876543210abcdef"
+GATEWAY_KEY = "ic-gw-Vq7Rk2Xm9Tb4Lz6Pw8Hn3Dc5"
+UPSTREAM_KEY = "ic-us-J4fT9wQz2Lk7Rb5Xn8Mv3Ys6Hd1G"
+"""Random-looking, as real keys are: any 8 characters of a key in a row count as a leak and are redacted, so a key
+spelling words ("-upstream-") would redact those words from every report ("called the [redacted] 2 times")."""
 
 RATE_LIMITED = """\
 name: Rate limited

@@ -10,7 +10,7 @@ from imagecontract.run.http import new_client
 from imagecontract.run.image_urls import fetch_images, image_urls
 from sandwich_helpers import GATEWAY_KEY, UPSTREAM_KEY, errors, failing_checks, project
 
-GENERATE = "collections/contract/generations.yaml::dall-e-2 url 256x256"
+GENERATE = "collections/legacy/generations.yaml::dall-e-2 url 256x256"
 
 
 @pytest.fixture

@@ -78,3 +78,24 @@ def test_an_insufficient_quota_rewritten_says_the_client_can_no_longer_tell() ->
     assert texts(changes) == ["error.code: the upstream sent 'insufficient_quota', the client got 'rate_limit_exceeded' "
                               "(the client can no longer tell it is out of quota)"]
     assert reworded == []
+
+
+def test_a_requests_own_user_is_compared_and_kept_out_of_the_correlation() -> None:
+    from imagecontract.exchange import SentRequest
+    from imagecontract.gateway.upstream import Upstream
+    from imagecontract.sandbox.correlation import CORRELATION_HEADER
+
+    own = {"model": "gpt-image-1.5", "prompt": "a cat", "user": "legacy-user-42"}
+    assert texts(request_changes(own, [], [entry({"model": "gpt-image-1.5", "prompt": "a cat"})])) == [
+        "`user` dropped: the client sent 'legacy-user-42', the upstream received no user"]
+    assert request_changes(own, [], [entry(own)]) == []
+    upstream = Upstream("http://127.0.0.1:9")
+    try:
+        for sent in (SentRequest("POST", "http://x/v1/images/generations", {}, json=own),
+                     SentRequest("POST", "http://x/v1/images/edits", {}, form={"user": "legacy-user-42"})):
+            tagged, correlation = upstream.tag(sent)
+            assert (tagged.json or tagged.form)["user"] == "legacy-user-42" and tagged.headers[CORRELATION_HEADER] == correlation
+        tagged, correlation = upstream.tag(SentRequest("POST", "http://x/v1/images/generations", {}, json={"model": "m"}))
+        assert tagged.json["user"] == correlation
+    finally:
+        upstream.close()

@@ -30,7 +30,7 @@ def test_the_matrix_page_answers_what_breaks_behind_a_gateway(suite: Path, sandb
     with running_gateway(upstream.origin, UPSTREAM_KEY, GATEWAY_KEY) as reference, \
             running_gateway(upstream.origin, UPSTREAM_KEY, GATEWAY_KEY, "rewrite-error-codes") as rewriting:
         code = main(["matrix", "--target", f"ref={reference.origin}/v1", "--target", f"gw={rewriting.origin}/v1",
-                     "--reference", "ref", "--live", "--upstream", upstream.origin, "collections/contract/errors.yaml"])
+                     "--reference", "ref", "--live", "--upstream", upstream.origin, "collections/legacy/errors.yaml"])
     assert code == 1
     data = json.loads((suite / "reports" / "matrix.json").read_text())
     causes = [cause for cause in data["causes"] if cause["severity"] == "contract"]

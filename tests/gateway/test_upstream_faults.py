@@ -3,6 +3,7 @@ with a reason a platform engineer understands; the same gateway passing everythi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, NamedTuple
 
 import httpx
@@ -21,8 +22,8 @@ class Fault(NamedTuple):
     args: tuple[str, ...] = ()
 
 
-GENERATE = "collections/contract/generations.yaml::dall-e-2 url 256x256"
-MISSING_PROMPT = "collections/contract/errors.yaml::missing prompt"
+GENERATE = "collections/legacy/generations.yaml::dall-e-2 url 256x256"
+MISSING_PROMPT = "collections/legacy/errors.yaml::missing prompt"
 FAULTS = [
     Fault("silent-retry", GENERATE, "no_silent_retries", ["called the upstream 2 times for 1 client request", "500, 200",
                                                           "1 silent retry, each one billed"], {"faults": ["error-500=2"]}),
@@ -30,9 +31,9 @@ FAULTS = [
           ["the upstream's 429 carried Retry-After", "the client's answer has no Retry-After"], {"rate_limit": 1}),
     Fault("echo-upstream-key", MISSING_PROMPT, "no_upstream_leak", ["$.error.message carries the gateway's upstream API key"]),
     Fault("internal-urls", GENERATE, "no_upstream_leak", ["$.data[0].url carries the upstream's internal address 127.0.0.1:"]),
-    Fault("drop-param=style", "collections/contract/generations.yaml::dall-e-3 url 1024x1792 natural", "request_forwarded",
+    Fault("drop-param=style", "collections/legacy/generations.yaml::dall-e-3 url 1024x1792 natural", "request_forwarded",
           ["`style` dropped: the client sent 'natural', the upstream received no style"]),
-    Fault("split-n", "collections/contract/generations.yaml::dall-e-2 url 512x512 n=2", "request_forwarded",
+    Fault("split-n", "collections/legacy/generations.yaml::dall-e-2 url 512x512 n=2", "request_forwarded",
           ["n=2 was split into 2 upstream calls (n=1, n=1), each billed separately"]),
     Fault("padding", GENERATE, "response_unpadded", ["$.system_fingerprint added by the gateway: None"], args=("--strict-checks",)),
     Fault("rewrite-error-codes", MISSING_PROMPT, "errors_passed_through",
@@ -69,14 +70,19 @@ def test_each_upstream_fault_fails_exactly_its_check(suite: pytest.Pytester, san
     assert UPSTREAM_KEY not in output and UPSTREAM_KEY[:12] not in (suite.path / "reports" / "report.html").read_text()
 
 
+@pytest.mark.parametrize(("folder", "as_of"), [("collections/legacy", "2025-06-01"), ("collections/contract", None)],
+                         ids=["seed era", "today"])
 def test_the_pass_through_gateway_passes_every_request_and_every_upstream_check_judged_something(
-    suite: pytest.Pytester, sandbox
+    suite: pytest.Pytester, sandbox, folder: str, as_of: str | None
 ) -> None:
-    upstream = sandbox(api_key=UPSTREAM_KEY)
+    """Each shipped folder against an upstream serving its day, judged as of that day (so nothing is skipped)."""
+    upstream = sandbox(api_key=UPSTREAM_KEY, as_of=as_of and date.fromisoformat(as_of))
     with running_gateway(upstream.origin, UPSTREAM_KEY, GATEWAY_KEY) as gateway:
         name_target(suite, "gw", gateway.origin + "/v1", ["image_url_host"])
-        result, tests = run_through(suite, "gw", upstream.origin, "collections/contract", "--latency-scale", "5")
+        result, tests = run_through(suite, "gw", upstream.origin, folder, "--latency-scale", "5", "--as-of", as_of or "today")
     assert not errors(tests) and failing_checks(tests) == set(), result.stdout.str()[-4000:]
+    assert tests and all(test["outcome"] == "passed" for test in tests), \
+        [(test["nodeid"], test["outcome"]) for test in tests if test["outcome"] != "passed"]
     judged = {check["name"] for test in tests for check in test["checks"] if check["applicable"]}
     assert {"no_silent_retries", "request_forwarded", "response_passed_through", "response_unpadded",
             "errors_passed_through", "no_upstream_leak", "gateway_overhead"} <= judged

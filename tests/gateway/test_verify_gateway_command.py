@@ -13,7 +13,8 @@ from faulty_gateway import running_gateway
 from sandwich_helpers import GATEWAY_KEY, UPSTREAM_KEY, name_target, project
 from services import free_port
 
-GENERATE = "collections/contract/generations.yaml::dall-e-2 url 256x256"
+GENERATE = "collections/legacy/generations.yaml::dall-e-2 url 256x256"
+TODAY_GENERATE = "collections/contract/generations.yaml::gpt-image-2 wide 1536x864"
 
 
 def verify(directory: Path, *args: str, upstream_key: str | None = UPSTREAM_KEY) -> subprocess.CompletedProcess[str]:
@@ -39,11 +40,30 @@ def test_the_command_starts_the_upstream_and_runs_through_the_gateway(suite: pyt
     port = free_port()
     with running_gateway(f"http://127.0.0.1:{port}", UPSTREAM_KEY, GATEWAY_KEY, fault) as gateway:
         name_target(suite, "gw", gateway.origin + "/v1", ["image_url_host"])
-        done = verify(suite.path, "--gateway", "gw", "--upstream-port", str(port), GENERATE)
+        done = verify(suite.path, "--gateway", "gw", "--upstream-port", str(port), "--as-of", "2025-06-01", GENERATE)
     assert done.returncode == code, done.stdout[-3000:] + done.stderr[-2000:]
-    assert f"the upstream sandbox listens on http://127.0.0.1:{port}/v1" in done.stdout
+    assert f"the upstream sandbox listens on http://127.0.0.1:{port}/v1 as of 2025-06-01" in done.stdout
     assert expected in done.stdout
     assert UPSTREAM_KEY not in done.stdout + done.stderr
+
+
+def test_by_default_the_upstream_serves_today_and_the_run_is_judged_as_of_today(suite: pytest.Pytester) -> None:
+    """Whatever $IMAGECONTRACT_AS_OF says (the seed era, in these tests): today's request passes through the gateway,
+    the seed era's dall-e-2 is skipped with its retirement, not sent to an upstream that no longer serves it."""
+    assert os.environ["IMAGECONTRACT_AS_OF"] == "2025-06-01"
+    port = free_port()
+    with running_gateway(f"http://127.0.0.1:{port}", UPSTREAM_KEY, GATEWAY_KEY) as gateway:
+        name_target(suite, "gw", gateway.origin + "/v1", ["image_url_host"])
+        done = verify(suite.path, "--gateway", "gw", "--upstream-port", str(port), TODAY_GENERATE, GENERATE, "-rs")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    today = done.stdout.split(f"http://127.0.0.1:{port}/v1 as of ", 1)[1][:10]
+    assert today >= "2026-12-02", done.stdout[:2000]
+    assert "1 passed, 1 skipped" in done.stdout and "dall-e-2 retired on 2026-05-12" in done.stdout, done.stdout[-3000:]
+
+
+def test_a_bad_as_of_is_one_line_naming_the_option(suite: pytest.Pytester) -> None:
+    done = verify(suite.path, "--gateway", "http://127.0.0.1:9/v1", "--upstream-port", str(free_port()), "--as-of", "soon")
+    assert done.returncode == 2 and "--as-of: 'soon' is not a date" in done.stderr, done.stderr
 
 
 def test_without_the_upstream_key_it_says_which_variable_to_set(suite: pytest.Pytester) -> None:

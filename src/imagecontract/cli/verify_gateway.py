@@ -19,6 +19,7 @@ from imagecontract.pytest.gateway_hooks import UPSTREAM_KEY_ENV
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from imagecontract.lifecycle import parse_day
     from imagecontract.sandbox import running_sandbox
 
     key = os.environ.get(args.upstream_key_env, "")
@@ -29,13 +30,18 @@ def _verify(args: argparse.Namespace) -> int:
     options += ["--api-key-env", args.gateway_key_env] if args.gateway_key_env else []
     options += ["--overhead-budget", str(args.overhead_budget)] if args.overhead_budget is not None else []
     options += ["--strict-checks"] if args.strict else []
+    day = parse_day(args.as_of, "--as-of")
+    # The run is judged as of the day the upstream serves (not $IMAGECONTRACT_AS_OF or the target's as_of), so a
+    # request the upstream cannot serve is skipped with its reason instead of failing.
+    options += ["--as-of", day.isoformat()]
     with ExitStack() as stack:
         try:
-            server = stack.enter_context(running_sandbox(api_key=key, latency_scale=args.latency_scale, port=args.upstream_port))
+            server = stack.enter_context(running_sandbox(api_key=key, latency_scale=args.latency_scale,
+                                                         port=args.upstream_port, as_of=day))
         except OSError as exc:
             raise ImageContractError(f"--upstream-port {args.upstream_port}: cannot listen on 127.0.0.1 ({exc.strerror})") from None
-        print(f"imagecontract: the upstream sandbox listens on {server.base_url} (key ${args.upstream_key_env}); "
-              f"the gateway {args.gateway} must forward to it", flush=True)
+        print(f"imagecontract: the upstream sandbox listens on {server.base_url} as of {day.isoformat()} "
+              f"(key ${args.upstream_key_env}); the gateway {args.gateway} must forward to it", flush=True)
         return int(pytest.main(pytest_args([*options, "--upstream", server.origin, *args.extra])))
 
 
@@ -56,5 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--overhead-budget", type=float, metavar="SECONDS", help="how much the gateway may add per request")
     parser.add_argument("--latency-scale", type=float, default=0.0, metavar="F",
                         help="the sandbox's latency scale (default 0: it answers at once, so the gateway's time stands out)")
+    parser.add_argument("--as-of", default="today", metavar="YYYY-MM-DD|today",
+                        help="the day of the API the upstream sandbox serves and the run is judged as of (default today; "
+                             "2025-06-01 is the seed era of collections/legacy)")
     parser.add_argument("--strict", action="store_true", help="advisory findings fail too (--strict-checks)")
     parser.set_defaults(func=_verify, accepts_extra=True)

@@ -11,7 +11,7 @@ from imagecontract.exchange import FilePart
 from imagecontract.gateway.normalize import digest
 from imagecontract.images import human_size
 from imagecontract.jsonpath import format_path
-from imagecontract.sandbox.correlation import CORRELATION_FIELD
+from imagecontract.sandbox.correlation import CORRELATION_FIELD, CORRELATION_PREFIX
 
 IMAGE_URL_HOST = "image_url_host"
 """The allowance for image URLs rewritten to the gateway's own host (the same image behind them)."""
@@ -33,8 +33,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _params(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in params.items() if key != CORRELATION_FIELD}
+def _correlated(params: Mapping[str, Any]) -> bool:
+    """Whether the client's `user` is the suite's correlation id (or absent), not the request's own `user`."""
+    return str(params.get(CORRELATION_FIELD, CORRELATION_PREFIX)).startswith(CORRELATION_PREFIX)
+
+
+def _params(params: Mapping[str, Any], correlated: bool = True) -> dict[str, Any]:
+    """The parameters compared: without `user` when it carries the correlation id; a request's own `user` is
+    compared like any other field."""
+    return {key: value for key, value in params.items() if not (correlated and key == CORRELATION_FIELD)}
 
 
 def n_split(params: Mapping[str, Any], entries: Sequence[Mapping[str, Any]]) -> Change | None:
@@ -57,7 +64,8 @@ def request_changes(params: Mapping[str, Any], files: Sequence[FilePart], entrie
         return [] if same else [Change("body", f"the raw body was altered: {len(raw.encode())} bytes sent, "
                                                f"the upstream received {entries[0].get('body_bytes')} other bytes")]
     split = n_split(params, entries)
-    client, upstream = _params(params), _params(entries[0]["params"])
+    correlated = _correlated(params)
+    client, upstream = _params(params, correlated), _params(entries[0]["params"], correlated)
     if split is not None:
         client.pop("n", None)
         upstream.pop("n", None)

@@ -38,12 +38,19 @@ class Upstream:
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
 
     def tag(self, sent: SentRequest) -> tuple[SentRequest, str]:
-        """`sent` carrying a fresh correlation id in `user` (when its body can carry one) and in a header."""
+        """`sent` carrying a fresh correlation id in `user` (when its body can carry one) and in a header.
+
+        A request that sends its own `user` (today's API reads it as a deprecated `safety_identifier`) keeps it:
+        it is what the request tests, and the gateway is checked to forward it; its id goes in the header only."""
         correlation = CORRELATION_PREFIX + uuid.uuid4().hex
         headers = {**sent.headers, CORRELATION_HEADER: correlation}
         if isinstance(sent.json, dict) and sent.raw is None:
+            if CORRELATION_FIELD in sent.json:
+                return dataclasses.replace(sent, headers=headers), correlation
             return dataclasses.replace(sent, headers=headers, json={**sent.json, CORRELATION_FIELD: correlation}), correlation
         if sent.form or sent.files:
+            if CORRELATION_FIELD in sent.form:
+                return dataclasses.replace(sent, headers=headers), correlation
             return dataclasses.replace(sent, headers=headers, form={**sent.form, CORRELATION_FIELD: correlation}), correlation
         return dataclasses.replace(sent, headers=headers), correlation
 
