@@ -18,9 +18,9 @@ def test_litellm_through_sandwich_mode_names_its_root_causes(pytester: pytest.Py
                                                              sandbox) -> None:
     suite = project(pytester, monkeypatch)
     monkeypatch.setenv("OPENAI_API_KEY", MASTER_KEY)
-    upstream = sandbox(api_key=UPSTREAM_KEY)
+    upstream = sandbox(api_key=UPSTREAM_KEY, as_of=None)
     with running_litellm(suite.path, upstream.base_url, UPSTREAM_KEY) as gateway:
-        result = suite.runpytest("collections/contract", "--target", gateway, "--live", "--upstream", upstream.origin,
+        result = suite.runpytest("collections/contract", "--target", gateway, "--live", "--upstream", upstream.origin, "--as-of", "today",
                                  "-p", "no:cacheprovider", "-p", "no:xdist")
     output = result.stdout.str()
     tests = json.loads((suite.path / "reports" / "summary.json").read_text())["tests"]
