@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 from typing import Sequence
 
 import pytest
 
-DEFAULT_COLLECTIONS = "collections"
+DEFAULT_PATHS_PLUGIN = "imagecontract.cli.default_paths"
 
 SANDBOX_RECORDING_KEY = "ic-sandbox-recording-key"
 """The key the recording sandbox requires, so the wrong-key case answers 401 as the API does."""
 
 
 def pytest_args(extra: Sequence[str]) -> list[str]:
-    """Add the default collections directory unless the caller names paths of their own."""
-    names_paths = any(not arg.startswith("-") and Path(arg.split("::")[0]).exists() for arg in extra)
-    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    return [*quiet, *extra] if names_paths else [*quiet, DEFAULT_COLLECTIONS, *extra]
+    """pytest's arguments: `collections/` unless the caller names test paths of their own (see `default_paths`)."""
+    return ["-W", "ignore::pytest.PytestAssertRewriteWarning", "-o", "testpaths=collections", "-p", DEFAULT_PATHS_PLUGIN, *extra]
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -72,7 +72,8 @@ def render_run_summary(summary: Mapping[str, Any]) -> str:
         ["endpoint", "n", "p50 s", "p95 s", "max s", "budget s", ""],
         [
             [escape(row["endpoint"]), str(row["count"]), f"{row['p50']:.3f}", f"{row['p95']:.3f}", f"{row['max']:.3f}",
-             f"{row['budget']:.2f}", _verdict(row["within_budget"], "within budget", "OVER budget")]
+             f"{row['budget']:.2f}", _verdict(row["within_budget"], "within budget",
+                                                 f"OVER budget ({row.get('over', '?')} of {row['count']})")]
             for row in latency
         ],
         raw=True,

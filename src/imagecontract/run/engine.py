@@ -265,7 +265,7 @@ def _exchange(
             break
         wait = image_budget.retry_after(response.headers)
         if result is not None:
-            result.retries.append(f"429 on attempt {attempt + 1}: retried after Retry-After {wait:g} s")
+            result.retries.append(f"429 on attempt {attempt + 1}: {image_budget.retry_wait_text(response.headers, wait)}")
         image_budget.pause_for_retry(wait)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)

@@ -1,0 +1,19 @@
+"""Small plain pieces a newcomer meets in the terminal: the latency verdict and the retry line."""
+
+from __future__ import annotations
+
+from imagecontract.image_budget.budget import retry_wait_text
+from imagecontract.latency import format_table, latency_stats
+
+
+def test_each_latency_sample_is_judged_against_its_own_tests_budget() -> None:
+    rows = latency_stats([("edits", 1.0, 0.5), ("edits", 10.0, 17.0), ("edits", 12.0, 17.0)])
+    assert rows[0].within_budget is False and rows[0].over == 1 and rows[0].budget == 17.0
+    assert format_table(rows)[1].endswith("OVER (1 of 3)")
+    fine = latency_stats([("edits", 0.4, 0.5), ("edits", 10.0, 17.0)])
+    assert fine[0].within_budget and format_table(fine)[1].endswith("ok")
+
+
+def test_a_retry_names_retry_after_only_when_the_target_sent_it() -> None:
+    assert retry_wait_text({"Retry-After": "2"}, 2.0) == "retried after Retry-After 2 s"
+    assert retry_wait_text({"content-type": "application/json"}, 1.0) == "retried after 1 s (no Retry-After header)"
