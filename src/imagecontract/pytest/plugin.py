@@ -123,7 +123,8 @@ def pytest_configure(config: pytest.Config) -> None:
         variables=variables,
         cassette_dir=Path(option.cassette_dir) if option.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(option.schemas_dir)) if option.schemas_dir else SchemaStore.default(rootdir),
-        record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}",
+        record_command=f"imagecontract run --record-mode once --target {shlex.quote(option.target or target)}"
+                       + (f" --cassette-dir {shlex.quote(option.cassette_dir)}" if option.cassette_dir else ""),
     )
     try:
         _check_concurrency(option)

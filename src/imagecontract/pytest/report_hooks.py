@@ -88,7 +88,7 @@ def bearer_env_key(item: pytest.Item, settings: RunSettings) -> list[str]:
     """The key a request's `auth: {bearer_env: NAME}` sends, known before it runs (so logs can hide it)."""
     auth = getattr(getattr(item, "spec", None), "auth", None)
     name = auth.get("bearer_env") if isinstance(auth, dict) else None
-    return [settings.environ.get(name, "")] if isinstance(name, str) else []
+    return [settings.environ.get(settings.key_variable(name), "")] if isinstance(name, str) else []
 
 
 def loggable(secrets: list[str]) -> list[str]:

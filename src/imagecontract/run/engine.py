@@ -34,6 +34,8 @@ PUBLIC_API_BASE_URL = "https://api.openai.com/v1"
 MIN_SECRET_CHARS = 8
 """Shorter "keys" (test stand-ins like `x`) are not redacted: hiding every `x` would garble all text."""
 
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+
 REPLAY_PLACEHOLDER_KEY = "replay-without-a-key"
 """Sent when replaying with no key set: cassettes never store the key, so any value matches."""
 
@@ -43,7 +45,7 @@ class RunSettings:
     """Everything about a run that is the same for every request."""
 
     target: str = PUBLIC_API_BASE_URL
-    api_key_env: str = "OPENAI_API_KEY"
+    api_key_env: str = DEFAULT_KEY_ENV
     record_mode: RecordMode = RecordMode.NONE
     live: bool = False
     latency_scale: float = 1.0
@@ -66,16 +68,33 @@ class RunSettings:
     def mode_name(self) -> str:
         return "live" if self.live else f"cassettes ({self.record_mode.value})"
 
-    def key_from(self, env_name: str) -> str:
-        """The key in `env_name`; replay needs none, a run that sends traffic does."""
-        value = self.environ.get(env_name, "")
+    def __post_init__(self) -> None:
+        """A key given by `--env-file` (a Postman environment holding it) or `--var` counts as if exported."""
+        value = self.variables.get(self.api_key_env)
+        if value not in (None, "") and not self.environ.get(self.api_key_env):
+            self.environ = {**self.environ, self.api_key_env: str(value)}
+
+    def key_variable(self, name: str) -> str:
+        """The variable a collection's `bearer_env: NAME` reads: `OPENAI_API_KEY`, what a Postman import writes,
+        stands for the run's key (`--api-key-env`, else the named target's); any other name is itself."""
+        return self.api_key_env if name == DEFAULT_KEY_ENV else name
+
+    def key_from(self, env_name: str, sends: bool | None = None) -> str:
+        """The key in `env_name` (the environment, else `--env-file`/`--var`); replay needs none, sending does."""
+        value = self.environ.get(env_name) or self.variables.get(env_name) or ""
         if value:
-            return value
-        if self.sends_traffic:
+            return str(value)
+        if self.sends_traffic if sends is None else sends:
             raise ImageContractError(
                 f"no API key: set the environment variable {env_name} (or name another with --api-key-env)"
             )
         return REPLAY_PLACEHOLDER_KEY
+
+    def sends_for(self, cassette: Path | None) -> bool:
+        """Whether this request may reach the target: not when `--record-mode once` finds its cassette recorded."""
+        if self.live or cassette is None:
+            return self.sends_traffic
+        return self.record_mode is not RecordMode.NONE and not (self.record_mode is RecordMode.ONCE and cassette.exists())
 
     def cassette_path(self, collection: Collection, spec: RequestSpec) -> Path:
         return self.cassette_dir / collection.slug / f"{slugify(spec.name)}.yaml"
@@ -127,13 +146,13 @@ def run_request(
     """
     where = f"{collection.path.name}: {spec.location}"
     variables = layered(state.values, settings.variables, collection.variables, settings.environ)
-    sent, secrets = prepare(settings, collection, spec, variables, state, where)
+    cassette = None if settings.live else settings.cassette_path(collection, spec)
+    sent, secrets = prepare(settings, collection, spec, variables, state, where, sends=settings.sends_for(cassette))
     size = str(sent.params.get("size")) if sent.params.get("size") else None
     budget = budget_for(spec.expect, spec.endpoint, size, settings.latency_scale)
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")
     result = RequestResult(collection=collection, spec=spec, budget=budget)
     context = CheckContext(schemas=settings.schemas or SchemaStore.default())
-    cassette = None if settings.live else settings.cassette_path(collection, spec)
     result.cassette = cassette
     try:
         with _recording(settings, cassette, secrets) as session:
@@ -188,7 +207,7 @@ def run_dependencies(
 
 def prepare(
     settings: RunSettings, collection: Collection, spec: RequestSpec, variables: Mapping[str, Any],
-    state: CollectionState, where: str,
+    state: CollectionState, where: str, sends: bool | None = None,
 ) -> tuple[SentRequest, tuple[str, ...]]:
     """The request exactly as it will be sent, and the secrets it carries."""
     url = render(spec.url, variables, where=f"{where}.url") if spec.url else settings.target.rstrip("/") + render(
@@ -196,7 +215,7 @@ def prepare(
     )
     headers = {str(k): str(v) for k, v in render(dict(spec.headers), variables, where=f"{where}.headers").items()}
     secrets: list[str] = []
-    token = _token(settings, spec.auth, variables, where)
+    token = _token(settings, spec.auth, variables, where, sends)
     if token:
         headers.setdefault("Authorization", f"Bearer {token}")
         secrets.append(token)
@@ -219,14 +238,14 @@ def prepare(
     return sent, tuple(dict.fromkeys(kept))
 
 
-def _token(settings: RunSettings, auth: Any, variables: Mapping[str, Any], where: str) -> str | None:
+def _token(settings: RunSettings, auth: Any, variables: Mapping[str, Any], where: str, sends: bool | None) -> str | None:
     if auth == "none":
         return None
     if isinstance(auth, dict) and "bearer" in auth:
         return str(render(auth["bearer"], variables, where=f"{where}.auth.bearer"))
     if isinstance(auth, dict) and "bearer_env" in auth:
-        return settings.key_from(auth["bearer_env"])
-    return settings.key_from(settings.api_key_env)
+        return settings.key_from(settings.key_variable(auth["bearer_env"]), sends)
+    return settings.key_from(settings.api_key_env, sends)
 
 
 def _form_text(value: Any) -> str:
