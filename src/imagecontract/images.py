@@ -184,13 +184,24 @@ def thumbnail_difference(first: bytes, second: bytes) -> float:
     )
 
 
+RESAMPLING_FILTERS = (Image.Resampling.NEAREST, Image.Resampling.BOX, Image.Resampling.BILINEAR, Image.Resampling.LANCZOS)
+"""An answer at another size than its upload may be resized with any of these: a pixel is unchanged when it matches
+the input resized by one of them (each treats the edges of flat shapes differently), and the editable area is what
+any of them reaches."""
+
+
 def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """An `L` image, 255 where editing is allowed: the mask's fully transparent pixels, else the original's."""
+    """An `L` image, 255 where editing is allowed: the mask's fully transparent pixels, else the original's.
+
+    Resized, a pixel counts as editable when any filter sees transparency under it (the border of a resized
+    mask belongs to both sides)."""
     source = _open(mask) if mask is not None else original
     alpha = source.convert("RGBA").getchannel("A")
-    if alpha.size != size:
-        alpha = alpha.resize(size, Image.Resampling.NEAREST)
-    return alpha.point(lambda value: 255 if value == 0 else 0)
+    if alpha.size == size:
+        return alpha.point(lambda value: 255 if value == 0 else 0)
+    nearest = alpha.resize(size, Image.Resampling.NEAREST).point(lambda value: 255 if value == 0 else 0)
+    touched = alpha.resize(size, Image.Resampling.BILINEAR).point(lambda value: 255 if value < 255 else 0)
+    return ImageChops.lighter(nearest, touched)
 
 
 def _count(area: Image.Image) -> int:
@@ -215,10 +226,13 @@ def unchanged_outside_mask(
     source = _open(original)
     editable = _editable_area(mask, source, produced.size)
     before = source.convert("RGB")
-    if before.size != produced.size:
-        before = before.resize(produced.size, Image.Resampling.BILINEAR)
-    red, green, blue = ImageChops.difference(before, produced).split()
-    largest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    filters = [None] if before.size == produced.size else RESAMPLING_FILTERS
+    largest = None
+    for method in filters:
+        candidate = before if method is None else before.resize(produced.size, method)
+        red, green, blue = ImageChops.difference(candidate, produced).split()
+        moved = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+        largest = moved if largest is None else ImageChops.darker(largest, moved)
     changed = largest.point(lambda value: 255 if value > tolerance else 0)
     outside = ImageChops.invert(editable)
     outside_pixels = _count(outside)
