@@ -19,6 +19,7 @@ from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cas
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.collection.loader import Collection, RequestSpec, slugify
 from imagecontract.collection.templating import layered, render
+from imagecontract.collection.typed_values import typed_body
 from imagecontract.errors import ImageContractError
 from imagecontract.exchange import Exchange, Failure, FilePart, SentRequest
 from imagecontract.image_budget import budget as image_budget
@@ -221,7 +222,7 @@ def prepare(
         secrets.append(token)
     if settings.environ.get(settings.api_key_env):
         secrets.append(settings.environ[settings.api_key_env])
-    body_json = render(spec.json, variables, where=f"{where}.json") if spec.json is not None else None
+    body_json = typed_body(spec.json, render(spec.json, variables, where=f"{where}.json")) if spec.json is not None else None
     form_fields: dict[str, str] = {}
     files: list[FilePart] = []
     if spec.form is not None:
