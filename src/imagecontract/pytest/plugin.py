@@ -34,6 +34,7 @@ from imagecontract.image_budget import budget as image_budget
 from imagecontract.latency import format_table, latency_stats
 from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
+from imagecontract.report.run_totals import totals_table
 from imagecontract.rules import effective_model
 from imagecontract.run.engine import (
     PUBLIC_API_BASE_URL,
@@ -469,4 +470,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for result in results for seconds in result.latencies
     ]
     for line in format_table(latency_stats(samples)):
+        terminalreporter.write_line(line)
+    terminalreporter.section("imagecontract summary")
+    for line in totals_table(results, skipped=len(terminalreporter.stats.get("skipped", []))):
         terminalreporter.write_line(line)

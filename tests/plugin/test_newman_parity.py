@@ -1,0 +1,67 @@
+"""What a Postman/Newman user expects, in real pytest sessions against the sandbox: the environment's key and
+typed values, `--api-key-env` over a Postman import's `bearer_env: OPENAI_API_KEY`, the server's words on failure."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+KEY = "ic-newman-key-0123456789"
+POSTMAN_STYLE = """\
+name: Imported
+defaults:
+  auth: {bearer_env: OPENAI_API_KEY}
+requests:
+  - name: generate
+    path: /images/generations
+    json: {model: dall-e-2, prompt: "{{prompt}}", n: "{{numberOfImages}}", size: "{{size}}", response_format: b64_json}
+    expect:
+      images: {count: 2, size: 256x256}
+"""
+
+
+@pytest.fixture
+def imported(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    (pytester.path / "collections").mkdir()
+    (pytester.path / "collections" / "imported.yaml").write_text(POSTMAN_STYLE)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GATEWAY_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return pytester
+
+
+def environment(values: dict[str, str]) -> str:
+    return json.dumps({"name": "env", "values": [{"key": key, "value": value, "enabled": True} for key, value in values.items()]})
+
+
+def test_a_postman_environment_supplies_the_key_and_text_numbers(imported: pytest.Pytester, sandbox) -> None:
+    server = sandbox(api_key=KEY)
+    (imported.path / "env.json").write_text(environment(
+        {"OPENAI_API_KEY": KEY, "prompt": "a {{animal}}", "animal": "cat", "numberOfImages": "2", "size": "256x256"}))
+    result = imported.runpytest("collections", "--live", "--target", server.base_url, "--env-file", "env.json",
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert KEY not in (imported.path / "reports" / "summary.json").read_text()
+
+
+def test_api_key_env_is_the_key_of_a_collection_naming_openai_api_key(imported: pytest.Pytester, sandbox,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    server = sandbox(api_key=KEY)
+    monkeypatch.setenv("GATEWAY_KEY", KEY)
+    args = ["collections", "--live", "--target", server.base_url, "--var", "prompt=a cat", "--var", "numberOfImages=2",
+            "--var", "size=256x256", "-p", "no:cacheprovider"]
+    imported.runpytest(*args, "--api-key-env", "GATEWAY_KEY").assert_outcomes(passed=1)
+    refused = imported.runpytest(*args)
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(["*no API key: set the environment variable OPENAI_API_KEY*"])
+
+
+def test_an_unexpected_status_shows_the_servers_message_in_the_terminal_and_junit(imported: pytest.Pytester, sandbox) -> None:
+    server = sandbox(api_key=KEY)
+    (imported.path / "env.json").write_text(environment(
+        {"OPENAI_API_KEY": KEY, "prompt": "a cat", "numberOfImages": "2", "size": "300x300"}))
+    result = imported.runpytest("collections", "--live", "--target", server.base_url, "--env-file", "env.json",
+                                "--junitxml", "junit.xml", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*[[]status_code[]] $: expected 200, got 400 (the server said: *300x300*"])
+    assert "the server said: " in (imported.path / "junit.xml").read_text()
