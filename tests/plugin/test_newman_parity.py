@@ -65,3 +65,22 @@ def test_an_unexpected_status_shows_the_servers_message_in_the_terminal_and_juni
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*[[]status_code[]] $: expected 200, got 400 (the server said: *300x300*"])
     assert "the server said: " in (imported.path / "junit.xml").read_text()
+
+
+INTERRUPT_SECOND = '''
+def pytest_runtest_call(item):
+    if item.name == "variation url":
+        raise KeyboardInterrupt
+'''
+
+
+def test_an_interrupted_runs_summary_names_the_tests_it_did_not_run(make_project, sandbox) -> None:
+    project = make_project(with_error=True)
+    project.makeconftest(INTERRUPT_SECOND)
+    result = project.runpytest("collections", "--live", "--target", sandbox().base_url, "-p", "no:cacheprovider",
+                               no_reraise_ctrlc=True)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    run = json.loads((project.path / "reports" / "summary.json").read_text())["run"]
+    assert run["counts"]["failed"] == 0 and run["interrupted"] is True and run["complete"] is False
+    assert run["not_run"] == ["collections/demo.yaml::variation url", "collections/demo.yaml::missing prompt"]
+    assert "2 not run (the run was interrupted)" in (project.path / "reports" / "report.html").read_text()

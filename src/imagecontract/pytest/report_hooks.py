@@ -218,7 +218,7 @@ class ReportPlugin:
             self.records.append(attached["record"])
             self.images.update(ImageStore.from_json(attached["images"]))
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
         config = session.config
         path = html_path(config)
         if self.presented is not None:
@@ -235,6 +235,7 @@ class ReportPlugin:
             self.records, self.images, target=redact_url(settings.target, secrets_of(settings, None)),
             mode=settings.mode_name, started=self.started, duration=time.time() - self.started,
             collected=self.collected, selected=self.selected, shard=shard,
+            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop),
         )
         write_json(path.parent / SUMMARY_NAME, self.summary)
 

@@ -29,11 +29,16 @@ OUTCOMES = ("passed", "failed", "skipped", "error")
 def run_summary(
     records: Sequence[Mapping[str, Any]], images: ImageStore, *, target: str, mode: str, started: float, duration: float,
     collected: Sequence[str] = (), selected: Iterable[int] = (), shard: Mapping[str, Any] | None = None,
+    interrupted: bool = False,
 ) -> dict[str, Any]:
     """The whole `summary.json` document; `target` must already be redacted.
 
     Tests are kept in collection order, so a run spread over processes or shards lists them as one process would.
+    `not_run` names the selected tests with no result (an interrupted run, `-x`), so a run cut short never reads
+    as all passed; `complete` is true only when nothing was interrupted or left out.
     """
+    selected = sorted(set(selected))
+    unfinished = not_run(records, collected, selected)
     return {
         "format": SUMMARY_FORMAT,
         "run": {
@@ -43,14 +48,23 @@ def run_summary(
             "duration": round(duration, 3),
             "counts": counts(records),
             "collected": list(collected),
-            "selected": sorted(set(selected)),
+            "selected": selected,
             "shard": dict(shard) if shard else None,
+            "interrupted": interrupted,
+            "not_run": unfinished,
+            "complete": not interrupted and not unfinished,
         },
         "endpoints": endpoint_model_table(records),
         "latency": [_latency_json(row) for row in latency_rows(records)],
         "tests": sorted(records, key=collection_order),
         "images": images.as_json(),
     }
+
+
+def not_run(records: Iterable[Mapping[str, Any]], collected: Sequence[str], selected: Iterable[int]) -> list[str]:
+    """Selected node ids that have no record, in collection order."""
+    recorded = {record["nodeid"] for record in records}
+    return [collected[index] for index in selected if index < len(collected) and collected[index] not in recorded]
 
 
 def collection_order(record: Mapping[str, Any]) -> tuple[bool, int]:
