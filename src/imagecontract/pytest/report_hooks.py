@@ -17,6 +17,7 @@ import pytest
 
 from imagecontract.collection.loader import RequestSpec
 from imagecontract.redact import LogRedactor, redact_message, redact_url
+from imagecontract.report.gallery import render_gallery
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.records import TestFacts, build_record
 from imagecontract.report.render import render_assets, render_run_summary, render_test_section
@@ -246,7 +247,8 @@ class ReportPlugin:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         if self.summary is not None:
-            prefix.extend([render_assets(self.images), render_run_summary(self.summary)])
+            prefix.extend([render_assets(self.images), render_run_summary(self.summary),
+                           render_gallery(self.summary["tests"], self.images)])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
