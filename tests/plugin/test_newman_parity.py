@@ -84,3 +84,53 @@ def test_an_interrupted_runs_summary_names_the_tests_it_did_not_run(make_project
     assert run["counts"]["failed"] == 0 and run["interrupted"] is True and run["complete"] is False
     assert run["not_run"] == ["collections/demo.yaml::variation url", "collections/demo.yaml::missing prompt"]
     assert "2 not run (the run was interrupted)" in (project.path / "reports" / "report.html").read_text()
+
+
+ROW_CHAIN = """\
+name: Rows
+requests:
+  - name: generate
+    path: /images/generations
+    json: {model: dall-e-2, prompt: "{{prompt}}", size: "{{size}}", n: "{{n}}", response_format: b64_json}
+    save:
+      picture: {image: 0}
+  - name: vary
+    path: /images/variations
+    form:
+      fields: {size: "{{size}}", response_format: b64_json}
+      files:
+        image: {saved: picture}
+    expect:
+      images: {count: 1, size: "{{size}}"}
+"""
+
+
+def test_iteration_data_runs_every_request_once_per_row_each_chain_in_its_row(pytester: pytest.Pytester, sandbox,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    (pytester.path / "collections").mkdir()
+    (pytester.path / "collections" / "rows.yaml").write_text(ROW_CHAIN)
+    (pytester.path / "rows.csv").write_text("prompt,size,n\na cat,256x256,2\na dog,512x512,1\n")
+    server = sandbox(api_key=KEY)
+    recorded = pytester.runpytest("collections", "--target", server.base_url, "--record-mode", "once",
+                                  "--iteration-data", "rows.csv", "-p", "no:cacheprovider", "-v")
+    recorded.assert_outcomes(passed=4)
+    recorded.stdout.fnmatch_lines(["*rows.yaml::generate ?row 1? PASSED*", "*rows.yaml::vary ?row 1? PASSED*",
+                                   "*rows.yaml::generate ?row 2? PASSED*", "*rows.yaml::vary ?row 2? PASSED*"])
+    assert sorted(path.name for path in (pytester.path / "cassettes" / "rows").glob("*.yaml")) == [
+        "generate-row-1.yaml", "generate-row-2.yaml", "vary-row-1.yaml", "vary-row-2.yaml"]
+    only_second = pytester.runpytest("collections", "--iteration-data", "rows.csv", "-k", "vary and 2]",
+                                     "-p", "no:cacheprovider", "-n", "2")
+    only_second.assert_outcomes(passed=1)
+    (pytester.path / "rows.json").write_text(json.dumps([{"prompt": "a cat", "size": "256x256", "n": 2}]))
+    pytester.runpytest("collections", "--iteration-data", "rows.json", "-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_bad_iteration_data_file_is_one_line_naming_the_file_and_row(pytester: pytest.Pytester) -> None:
+    (pytester.path / "collections").mkdir()
+    (pytester.path / "collections" / "rows.yaml").write_text(ROW_CHAIN)
+    (pytester.path / "rows.csv").write_text("prompt,size\na cat,256x256\na dog\n")
+    result = pytester.runpytest("collections", "--iteration-data", "rows.csv")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: rows.csv: line 3: has 1 values for 2 columns (prompt, size)"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()

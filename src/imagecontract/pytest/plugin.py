@@ -16,6 +16,7 @@ import pytest
 
 from imagecontract.cassettes.session import RecordMode
 from imagecontract.collection.environment import load_environment
+from imagecontract.collection.iterations import find_request, iterations, load_rows
 from imagecontract.collection.loader import Collection, RequestSpec, load_collection
 from imagecontract.collection.targets import Target, resolve_target
 from imagecontract.collection.templating import layered, parse_assignments
@@ -61,6 +62,8 @@ ESTIMATED = pytest.StashKey[bool]()
 CHAIN_SCOPES = pytest.StashKey[dict[str, str]]()
 """Under xdist: node id of each chained test -> its chain's first node id, so one worker runs the chain."""
 PREFETCHER = pytest.StashKey["Prefetcher[str, RequestResult]"]()
+ROWS = pytest.StashKey["list[Any] | None"]()
+"""`--iteration-data` rows, or None: every request runs once per row."""
 FRESH_STORE = pytest.StashKey[Path]()
 """The SQLite budget file of a run nobody else can join, removed when the run ends."""
 
@@ -83,6 +86,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
     group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="set a collection variable (repeatable)")
     group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
+    group.addoption("--iteration-data", default=None, metavar="FILE",
+                    help="run every request once per row of FILE (CSV with a header line, or a JSON list of objects), "
+                         "the row's values as variables, like newman -d")
     group.addoption("--cassette-dir", default=None, metavar="DIR", help="where cassettes live (default: <rootdir>/cassettes)")
     group.addoption("--schemas-dir", default=None, metavar="DIR", help="response schemas (default: <rootdir>/schemas)")
     group.addoption("--rate-limit", type=int, default=None, metavar="IMAGES_PER_MIN",
@@ -110,6 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
             variables.update(load_environment(Path(option.env_file)))
         variables.update(parse_assignments(option.var))
         named = resolve_target(option.target, rootdir) if option.target else None
+        config.stash[ROWS] = load_rows(Path(option.iteration_data)) if option.iteration_data else None
     except ImageContractError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[TARGET] = named
@@ -216,7 +223,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     settings = config.stash[SETTINGS]
     units = [
-        Unit(item.nodeid, str(item.path), item.spec, settings.cassette_path(item.collection_file.collection, item.spec))
+        Unit(item.nodeid, str(item.path), item.spec, settings.cassette_path(item.collection, item.spec))
         for item in items if isinstance(item, RequestItem)
     ]
     rate = config.option.rate_limit
@@ -236,7 +243,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Cost guard for a run in one process (xdist workers leave it to the controller, below)."""
     if not hasattr(session.config, "workerinput"):
-        _guard_cost(session.config, [(item.collection_file.collection, item.spec)
+        _guard_cost(session.config, [(item.collection, item.spec)
                                      for item in session.items if isinstance(item, RequestItem)])
 
 
@@ -264,19 +271,21 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     if config.stash.get(ESTIMATED, False):
         return
     config.stash[ESTIMATED] = True
-    loaded: dict[str, Collection] = {}
+    loaded: dict[str, Any] = {}
+    found: dict[str, Collection] = {}
     units = []
     for nodeid in ids:
         path, _, name = nodeid.partition("::")
         if Path(path).suffix not in (".yaml", ".yml"):
             continue
         if path not in loaded:
-            loaded[path] = load_collection(Path(config.rootpath) / path, display=path)
-        units.append(Unit(nodeid, path, loaded[path].request(name)))
+            loaded[path] = iterations(load_collection(Path(config.rootpath) / path, display=path), config.stash.get(ROWS, None))
+        found[nodeid], spec = find_request(loaded[path], name)
+        units.append(Unit(nodeid, path, spec))
     scopes = config.stash.setdefault(CHAIN_SCOPES, {})
     for group in chain_groups(units):
         scopes.update({unit.nodeid: group[0].nodeid for unit in group if len(group) > 1})
-    _guard_cost(config, [(loaded[unit.collection], unit.spec) for unit in units])
+    _guard_cost(config, [(found[unit.nodeid], unit.spec) for unit in units])
 
 
 def _guard_cost(config: pytest.Config, requests: list[tuple[Collection, RequestSpec]]) -> None:
@@ -315,20 +324,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 class CollectionFile(pytest.File):
-    """A collection YAML file: validated on collection, one item per request."""
+    """A collection YAML file: validated on collection, one item per request (per `--iteration-data` row)."""
 
     collection: Collection
-    state: CollectionState
 
     def collect(self) -> Iterator[pytest.Item]:
         self.collection = load_collection(self.path, display=self.config.rootpath and _relative(self.path, self.config.rootpath))
-        self.state = CollectionState()
-        for spec in self.collection.requests:
-            item = RequestItem.from_parent(self, name=spec.name, spec=spec)
-            for name in mark_names(spec):
-                self.config.addinivalue_line("markers", f"{name}: imagecontract mark")
-                item.add_marker(getattr(pytest.mark, name))
-            yield item
+        for collection, row in iterations(self.collection, self.config.stash.get(ROWS, None)):
+            state = CollectionState(values=dict(row))
+            for spec in collection.requests:
+                item = RequestItem.from_parent(self, name=spec.name, spec=spec, collection=collection, state=state)
+                for name in mark_names(spec):
+                    self.config.addinivalue_line("markers", f"{name}: imagecontract mark")
+                    item.add_marker(getattr(pytest.mark, name))
+                yield item
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, ImageContractError):
@@ -380,9 +389,13 @@ def format_failures(result: RequestResult) -> str:
 class RequestItem(pytest.Item):
     """One request of a collection, run as a test."""
 
-    def __init__(self, *, spec: RequestSpec, **kwargs: Any) -> None:
+    def __init__(self, *, spec: RequestSpec, collection: Collection, state: CollectionState, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
+        self.collection = collection
+        """The collection this request belongs to (its copy for an `--iteration-data` row)."""
+        self.state = state
+        """What earlier requests of the same collection (and row) saved."""
 
     @property
     def collection_file(self) -> CollectionFile:
@@ -418,12 +431,12 @@ class RequestItem(pytest.Item):
 
         Called by `runtest`, or ahead of it on a thread of the `--concurrency` prefetcher; touches no pytest state.
         """
-        settings, parent = self.config.stash[SETTINGS], self.collection_file
+        settings = self.config.stash[SETTINGS]
         client = _client(self.config)
-        blocked = run_dependencies(settings, client, parent.collection, self.spec, parent.state)
+        blocked = run_dependencies(settings, client, self.collection, self.spec, self.state)
         if blocked:
             pytest.skip(blocked)
-        return run_request(settings, client, parent.collection, self.spec, parent.state)
+        return run_request(settings, client, self.collection, self.spec, self.state)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, (ContractFailure, ImageContractError)):
@@ -431,7 +444,7 @@ class RequestItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.collection_file.collection.name}: {self.spec.name}"
+        return self.path, None, f"{self.collection.name}: {self.spec.name}"
 
 
 _CLIENT = pytest.StashKey[Any]()

@@ -203,7 +203,7 @@ class ReportPlugin:
             message = str(report.longrepr[2])
         elif report.failed and result is None:
             message = report.longreprtext
-        facts = TestFacts(report.nodeid, item.collection_file.collection, item.spec, record_outcome(report), report.duration,
+        facts = TestFacts(report.nodeid, item.collection, item.spec, record_outcome(report), report.duration,
                           message, Path(item.config.rootpath), item.stash.get(INDEX, None), report.when,
                           stored_longrepr(report), tuple(report.sections))
         store = ImageStore()
