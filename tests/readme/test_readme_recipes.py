@@ -173,9 +173,16 @@ def test_the_matrix_recipe(project: Project) -> None:
 
 
 def test_postman_import_and_export(project: Project) -> None:
+    """The seed's own collection, imported as the README says, passes the sandbox at a size smaller than its
+    1024x1024 uploads and at the uploads' size (an edit resized by the API is judged at the answer's scale)."""
     shutil.copy(POSTMAN, project.root)
     out = as_documented(project, IMPORT)
     assert (project.root / "collections" / "openai_images.yaml").is_file(), out
+    as_documented(project, SERVE)
+    for size in ("256x256", "1024x1024"):
+        green(as_documented(project, f'OPENAI_API_KEY=sk-local-0123456789 imagecontract run --live --target '
+                                     f'http://127.0.0.1:8080/v1 collections/openai_images.yaml --var prompt="a cat" '
+                                     f"--var numberOfImages=2 --var size={size}"))
     as_documented(project, EXPORT)
     assert (project.root / "build" / "mirror.postman_collection.json").is_file()
 
