@@ -39,7 +39,8 @@ from typing import Any, Iterator, Mapping
 
 from _common import KEY, REPO, PytestRun, fast_clock, read_summary, run_pytest, table
 
-from imagecontract.collection.loader import RequestSpec, load_collection
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import RequestSpec
 from imagecontract.image_budget.budget import WINDOW_ENV
 from imagecontract.rules import RATE_LIMIT_WINDOW_SECONDS
 from imagecontract.sandbox import RunningSandbox, running_sandbox

@@ -2,9 +2,20 @@
 
 Anything the suite reports to a user without a traceback derives from
 `ImageContractError`; the pytest plugin renders these as one clear line.
+The budget's stops (`BudgetStop`, `RunStopped`) are control flow between the
+processes of a run, not a user's mistake, so they stand beside that tree.
 """
 
 from __future__ import annotations
+
+import difflib
+from typing import Callable, Iterable
+
+
+def did_you_mean(word: str, choices: Iterable[str], show: Callable[[str], str] = repr) -> str:
+    """` (did you mean 'x'?)` naming the closest of `choices` (difflib's), or nothing when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {show(close[0])}?)" if close else ""
 
 
 class ImageContractError(Exception):
@@ -58,3 +69,39 @@ class CassetteCorrupt(CassetteError, LocatedError):
 
 class TransportError(ImageContractError):
     """The target could not be reached or answered unreadably (connect, TLS, DNS, timeout)."""
+
+
+class UnknownTarget(ImageContractError):
+    """`--target` names no target of the targets file, or is a URL that cannot be used."""
+
+
+class UnknownCheck(ImageContractError):
+    """A check name that is not registered (in a selection, a skip list or a collection)."""
+
+
+class FaultError(ImageContractError, ValueError):
+    """A `--fault` value names no fault or carries a bad argument."""
+
+
+class ScanError(ImageContractError):
+    """A path to scan does not exist, or a secret is too short to look for."""
+
+
+class MergeInputError(ImageContractError):
+    """An input that is not a shard summary of the same run: names the file and the fix."""
+
+
+class BudgetStop(Exception):
+    """This process must send nothing more: the run's budget is spent or its store is gone."""
+
+
+class BudgetExhausted(BudgetStop):
+    """`--max-images` has been spent by this run (in any process)."""
+
+
+class BudgetStoreError(BudgetStop):
+    """The budget store could not be reached or stopped answering; the message names it."""
+
+
+class RunStopped(Exception):
+    """Another process of the run stopped it (billing hard limit, no quota, budget spent); the reason is theirs."""

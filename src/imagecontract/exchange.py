@@ -101,6 +101,10 @@ class Exchange:
     latency_budget: float | None = None
     first_event_budget: float | None = None
     """Seconds a stream may take to its first event (`expect.latency.first_event`, scaled); None: unchecked."""
+    percentile_budgets: Mapping[int, float] = field(default_factory=dict)
+    """`repeat:` budgets over every run of the request: quantile (50, 95) -> seconds, scaled."""
+    repeat_latencies: tuple[float, ...] = ()
+    """On the last run of a request with percentile budgets: the latency of every run, this one included."""
 
 
 @dataclass(frozen=True)

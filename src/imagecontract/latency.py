@@ -39,6 +39,12 @@ def percentile(values: Sequence[float], quantile: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[quantile - 1]
 
 
+def seconds_text(value: float) -> str:
+    """Seconds for a message: two decimals, or two significant digits below 0.1 s (a scaled budget of
+    0.002 s reads `0.002`, not `0.00`)."""
+    return f"{value:.2f}" if value >= 0.1 or value == 0 else f"{value:.2g}"
+
+
 def latency_stats(samples: Iterable[tuple[str, float, float]]) -> list[EndpointLatency]:
     """From (endpoint, seconds, budget) samples, one row per endpoint.
 
@@ -63,7 +69,7 @@ def format_table(rows: Sequence[EndpointLatency]) -> list[str]:
     lines = [f"{'endpoint':<14}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}{'budget':>9}  "]
     for row in rows:
         verdict = "ok" if row.within_budget else f"OVER ({row.over} of {row.count})"
-        lines.append(f"{row.endpoint:<14}{row.count:>5}{row.p50:>9.3f}{row.p95:>9.3f}{row.max:>9.3f}{row.budget:>9.2f}  {verdict}")
+        lines.append(f"{row.endpoint:<14}{row.count:>5}{row.p50:>9.3f}{row.p95:>9.3f}{row.max:>9.3f}{seconds_text(row.budget):>9}  {verdict}")
     return lines
 
 
@@ -79,6 +85,11 @@ class Budget:
     p50: float | None = None
     p95: float | None = None
     first_event: float | None = None
+
+    @property
+    def percentiles(self) -> dict[int, float]:
+        """The declared percentile budgets: quantile (50, 95) -> seconds."""
+        return {quantile: limit for quantile, limit in ((50, self.p50), (95, self.p95)) if limit is not None}
 
 
 def default_budget(endpoint: str | None, size: str | None) -> float:

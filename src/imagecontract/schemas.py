@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import urldefrag, urljoin
 
 import jsonschema.exceptions
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.exceptions import PointerToNowhere, Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -23,7 +22,8 @@ from referencing.jsonschema import DRAFT202012
 import imagecontract
 from imagecontract.errors import SchemaError
 from imagecontract.exchange import Failure
-from imagecontract.jsonpath import describe_value, format_path, show
+from imagecontract.jsonpath import format_path
+from imagecontract.schema_errors import JSON_WORDS, explain
 
 CHECK_NAME = "response_schema"
 
@@ -79,7 +79,7 @@ class SchemaStore:
         failures = [
             Failure(CHECK_NAME, reason, format_path(path, root=at))
             for error in self.validator(name).iter_errors(instance)
-            for path, reason in explain(error)
+            for path, reason in explain(error, JSON_WORDS)
         ]
         return list(dict.fromkeys(failures))
 
@@ -146,37 +146,3 @@ def _unresolvable_reason(error: Unresolvable) -> str:
     return str(cause) if cause is not None else str(error)
 
 
-def explain(error: ValidationError) -> list[tuple[list[str | int], str]]:
-    """(path, reason) pairs for one validation error, saying what was expected and what came."""
-    path = list(error.absolute_path)
-    if error.validator == "required":
-        missing = [key for key in error.validator_value if key not in error.instance]
-        return [(path, f"required property {key!r} is missing") for key in missing]
-    if error.validator in ("anyOf", "oneOf"):
-        branches = [reason for sub in error.context or () for _, reason in explain(sub)]
-        return [(path, "matches none of the allowed forms: " + "; or ".join(dict.fromkeys(branches)))]
-    expected = _EXPECTED.get(str(error.validator))
-    if expected is None:
-        return [(path, f"fails {error.validator} {show(error.validator_value)}; got {describe_value(error.instance)}")]
-    return [(path, f"expected {expected(error.validator_value)}, got {describe_value(error.instance)}")]
-
-
-def _types(value: str | list[str]) -> str:
-    return " or ".join([value] if isinstance(value, str) else value)
-
-
-_EXPECTED: dict[str, Callable[[Any], str]] = {
-    "type": _types,
-    "const": show,
-    "enum": lambda values: "one of " + ", ".join(map(show, values)),
-    "minimum": lambda value: f"at least {value}",
-    "maximum": lambda value: f"at most {value}",
-    "exclusiveMinimum": lambda value: f"more than {value}",
-    "exclusiveMaximum": lambda value: f"less than {value}",
-    "minLength": lambda value: f"at least {value} characters",
-    "maxLength": lambda value: f"at most {value} characters",
-    "minItems": lambda value: f"at least {value} items",
-    "maxItems": lambda value: f"at most {value} items",
-    "pattern": lambda value: f"a string matching /{value}/",
-}
-"""What a keyword asked for, in words, keyed by JSON Schema keyword."""

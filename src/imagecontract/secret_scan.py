@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from imagecontract.errors import ImageContractError
+from imagecontract.errors import ScanError
 from imagecontract.redact import MASK, allowed_prefix, find_leaks
 
 SKIPPED_DIRS = frozenset({".git", ".venv", "node_modules"})
@@ -38,10 +38,6 @@ KEY_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 CONTEXT_CHARS = 24
 """Characters shown on each side of a find, with every find in them masked."""
-
-
-class ScanError(ImageContractError):
-    """A path to scan does not exist, or a secret is too short to look for."""
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import multiprocessing
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
 from services import redis_server  # noqa: F401  (the fixture)
 
+from imagecontract import errors
+from imagecontract.collection.model import RequestSpec
 from imagecontract.errors import ImageContractError
-from imagecontract.image_budget import budget
+from imagecontract.image_budget import budget, retry, stores
 
 
 def test_images_of_counts_n_default_one() -> None:
@@ -24,17 +25,17 @@ def test_images_of_counts_n_default_one() -> None:
 
 
 def test_estimate_is_n_times_repeat() -> None:
-    specs = [SimpleNamespace(json=body, form=None, repeat=repeat, expect={}) for body, repeat in (({"n": 2}, 3), ({}, 1), ({"n": 4}, 1))]
+    specs = [RequestSpec("r", 0, json=body, repeat=repeat) for body, repeat in (({"n": 2}, 3), ({}, 1), ({"n": 4}, 1))]
     assert sum(budget.request_images(spec, {}) for spec in specs) == 11
 
 
 def test_request_images_resolves_a_placeholder() -> None:
-    spec = SimpleNamespace(json={"n": "{{numberOfImages}}"}, form=None, repeat=2, expect={})
+    spec = RequestSpec("r", 0, json={"n": "{{numberOfImages}}"}, repeat=2)
     assert budget.request_images(spec, {"numberOfImages": 3}) == 6
     assert budget.request_images(spec, {}) == 2
-    form = SimpleNamespace(json=None, form={"fields": {"n": 2}}, repeat=1, expect={"status": 200})
+    form = RequestSpec("r", 0, form={"fields": {"n": 2}}, expect={"status": 200})
     assert budget.request_images(form, {}) == 2
-    refused = SimpleNamespace(json={"n": 4}, form=None, repeat=1, expect={"status": 400})
+    refused = RequestSpec("r", 0, json={"n": 4}, expect={"status": 400})
     assert budget.request_images(refused, {}) == 0
 
 
@@ -60,12 +61,12 @@ def test_run_id_order() -> None:
 
 
 def test_stop_codes_and_retry_after() -> None:
-    assert budget.stop_code({"error": {"code": "billing_hard_limit_reached"}}) == "billing_hard_limit_reached"
-    assert budget.stop_code({"error": {"code": "insufficient_quota"}}) == "insufficient_quota"
-    assert budget.stop_code({"error": {"code": "rate_limit_exceeded"}}) is None
-    assert budget.retry_after({"retry-after": "2"}) == 2
-    assert budget.retry_after({}) == 1
-    assert budget.retry_after({"retry-after": "9999"}) == budget.MAX_RETRY_AFTER_SECONDS
+    assert retry.stop_code({"error": {"code": "billing_hard_limit_reached"}}) == "billing_hard_limit_reached"
+    assert retry.stop_code({"error": {"code": "insufficient_quota"}}) == "insufficient_quota"
+    assert retry.stop_code({"error": {"code": "rate_limit_exceeded"}}) is None
+    assert retry.retry_after({"retry-after": "2"}) == 2
+    assert retry.retry_after({}) == 1
+    assert retry.retry_after({"retry-after": "9999"}) == retry.MAX_RETRY_AFTER_SECONDS
 
 
 WINDOW = 1.0
@@ -81,19 +82,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def _spend(url: str, count: int, queue: "multiprocessing.Queue[float]") -> None:
-    handle = budget.ImageBudget(store=budget.open_store(url, "k"), rate_limit=RATE, window=WINDOW)
+    handle = budget.ImageBudget(store=stores.open_store(url, "k"), rate_limit=RATE, window=WINDOW)
     for _ in range(count):
         handle.acquire(1)
         queue.put(time.time())
 
 
 def _reserve(url: str, count: int, queue: "multiprocessing.Queue[int]") -> None:
-    handle = budget.ImageBudget(store=budget.open_store(url, "k"), max_images=6)
+    handle = budget.ImageBudget(store=stores.open_store(url, "k"), max_images=6)
     sent = 0
     for _ in range(count):
         try:
             handle.acquire(1)
-        except budget.BudgetExhausted:
+        except errors.BudgetExhausted:
             break
         sent += 1
     queue.put(sent)
@@ -122,39 +123,39 @@ def test_two_processes_sharing_one_store_never_exceed_the_rate(store_url: str) -
 
 def test_max_images_is_counted_across_processes(store_url: str) -> None:
     assert sum(in_two_processes(_reserve, store_url, 5, 2)) == 6
-    assert budget.open_store(store_url, "k").spent() == 6
+    assert stores.open_store(store_url, "k").spent() == 6
 
 
 def test_exhausted_message(store_url: str) -> None:
-    handle = budget.ImageBudget(store=budget.open_store(store_url, "k"), max_images=2)
+    handle = budget.ImageBudget(store=stores.open_store(store_url, "k"), max_images=2)
     handle.acquire(2)
-    with pytest.raises(budget.BudgetExhausted, match=r"--max-images 2 reached \(2 images already sent by this run\)"):
+    with pytest.raises(errors.BudgetExhausted, match=r"--max-images 2 reached \(2 images already sent by this run\)"):
         handle.acquire(1)
 
 
 def test_a_stop_reaches_every_handle_of_the_run_and_no_other(store_url: str) -> None:
-    first = budget.ImageBudget(store=budget.open_store(store_url, "run-a"))
-    second = budget.ImageBudget(store=budget.open_store(store_url, "run-a"))
-    other_run = budget.ImageBudget(store=budget.open_store(store_url, "run-b"))
+    first = budget.ImageBudget(store=stores.open_store(store_url, "run-a"))
+    second = budget.ImageBudget(store=stores.open_store(store_url, "run-a"))
+    other_run = budget.ImageBudget(store=stores.open_store(store_url, "run-b"))
     first.stop("the target answered billing_hard_limit_reached")
     first.stop("a later reason is not kept")
-    with pytest.raises(budget.RunStopped, match="^the target answered billing_hard_limit_reached$"):
+    with pytest.raises(errors.RunStopped, match="^the target answered billing_hard_limit_reached$"):
         second.acquire(1)
     assert other_run.acquire(1) == 0.0
 
 
 def test_counts_are_kept_per_key(store_url: str) -> None:
-    budget.ImageBudget(store=budget.open_store(store_url, "a"), max_images=5).acquire(3)
-    assert budget.open_store(store_url, "a").spent() == 3
-    assert budget.open_store(store_url, "b").spent() == 0
+    budget.ImageBudget(store=stores.open_store(store_url, "a"), max_images=5).acquire(3)
+    assert stores.open_store(store_url, "a").spent() == 3
+    assert stores.open_store(store_url, "b").spent() == 0
 
 
 def test_an_unreachable_redis_is_named_and_its_password_hidden() -> None:
     from services import free_port
 
     url = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"
-    store = budget.open_store(url, "k")
-    with pytest.raises(budget.BudgetStoreError) as caught:
+    store = stores.open_store(url, "k")
+    with pytest.raises(errors.BudgetStoreError) as caught:
         store.check()
     message = str(caught.value)
     assert f"the budget store redis://:***@127.0.0.1:{url.rsplit(':', 1)[1]} is unreachable" in message
@@ -162,13 +163,13 @@ def test_an_unreachable_redis_is_named_and_its_password_hidden() -> None:
 
 
 def test_a_redis_that_stops_mid_run_stops_the_handle_with_its_name(redis_server: Any) -> None:
-    handle = budget.ImageBudget(store=budget.open_store(redis_server.url, "k"), rate_limit=10, max_images=10)
+    handle = budget.ImageBudget(store=stores.open_store(redis_server.url, "k"), rate_limit=10, max_images=10)
     handle.acquire(1)
     redis_server.stop()
-    with pytest.raises(budget.BudgetStoreError, match=f"the budget store {redis_server.url} stopped answering"):
+    with pytest.raises(errors.BudgetStoreError, match=f"the budget store {redis_server.url} stopped answering"):
         handle.acquire(1)
 
 
 def test_unknown_budget_url_scheme_lists_the_known_ones() -> None:
     with pytest.raises(ImageContractError, match=r"--budget-url 'memcached://h:1': expected a URL starting with one of redis://, rediss://, sqlite://"):
-        budget.open_store("memcached://h:1", "k")
+        stores.open_store("memcached://h:1", "k")

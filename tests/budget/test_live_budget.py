@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from imagecontract.image_budget import budget
+from imagecontract.image_budget import budget, retry
 
 SPEED = 20.0
 """Sandbox seconds per real second: its 60 s window lasts 3 real seconds."""
@@ -57,7 +57,7 @@ def test_shared_rate_across_xdist_workers_never_meets_a_429(sandbox: Any, projec
 
 def test_a_429_is_retried_after_retry_after_and_noted(sandbox: Any, project: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     server = sandbox(rate_limit=2, clock=fast_clock())
-    monkeypatch.setattr(budget, "RETRY_SLEEP_SCALE", 1 / SPEED)
+    monkeypatch.setattr(retry, "RETRY_SLEEP_SCALE", 1 / SPEED)
     suite = project(generations(3))
     result = suite.runpytest("--target", server.base_url, "--live", "--latency-scale", "100", "-rA")
     result.assert_outcomes(passed=3)

@@ -12,15 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vcr.request import Request
 
-from imagecontract.cassettes.matching import (
-    Body,
-    body_differences,
-    closest_difference,
-    join_multipart,
-    parse_multipart,
-    request_differences,
-    split_multipart,
-)
+from imagecontract.cassettes.matching import Body, body_differences, closest_difference, parse_multipart, request_differences
+from imagecontract.multipart import join_multipart, split_multipart
 
 Fields = dict[str, list[str]]
 Files = list[tuple[str, tuple[str, bytes, str]]]

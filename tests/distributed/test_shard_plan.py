@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection.loader import load_collection, slugify
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import slugify
 from imagecontract.distributed.shard import (
     ShardSpec,
     Unit,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from imagecontract.collection.loader import load_collection, slugify
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import NOT_COLLECTIONS, slugify
 from imagecontract.errors import CollectionError
-from imagecontract.pytest.plugin import NOT_COLLECTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 

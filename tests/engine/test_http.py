@@ -11,7 +11,7 @@ import pytest
 
 from imagecontract.errors import TransportError
 from imagecontract.exchange import SentRequest
-from imagecontract.run.http import new_client, parse_event, send, text_only_multipart
+from imagecontract.run.http import new_client, send, text_only_multipart
 
 AUTH = {"Authorization": "Bearer ic-test-key-123456"}
 
@@ -49,12 +49,6 @@ def test_stream_events_keep_order_and_time(client: httpx.Client, sandbox_url: st
     kinds = [event.data["type"] for event in response.events]
     assert kinds == ["image_generation.partial_image"] * 2 + ["image_generation.completed"]
     assert [event.at for event in response.events] == sorted(event.at for event in response.events)
-
-
-def test_parse_event_block() -> None:
-    event = parse_event(': comment\nevent: x\ndata: {"a":\ndata: 1}', 0.5)
-    assert event is not None and (event.event, event.data, event.at) == ("x", {"a": 1}, 0.5)
-    assert parse_event(": only a comment", 0.0) is None
 
 
 def test_connection_refused(client: httpx.Client, refused_url: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagecontract.image_budget.budget import retry_wait_text
+from imagecontract.image_budget.retry import retry_wait_text
 from imagecontract.latency import format_table, latency_stats
 
 

@@ -245,7 +245,7 @@ CATALOG: list[Row] = [
     Row("var-without-value", collection(REQUEST), ("--var", "size"),
         ("ERROR: --var 'size': expected NAME=VALUE, e.g. --var size=512x512",), USAGE),
     Row("record-mode-unknown", collection(REQUEST), ("--record-mode", "sometimes"),
-        ("error: argument --record-mode: invalid choice: 'sometimes' (choose from *none*, *once*, *new_episodes*, *all*)",), USAGE),
+        ("error: argument --record-mode: invalid choice: 'sometimes' (choose from *once*, *new_episodes*, *all*)",), USAGE),
 
     # --- what a request needs at run time: the test fails, naming the file and place ----------------------
     Row("unknown-variable", request("variables: {prompt: a cat}\n", swap={"a cat": "'{{promt}}'"}), (),

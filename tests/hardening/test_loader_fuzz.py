@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from vcr.request import Request
 
 from imagecontract.cassettes.matching import closest_difference, request_differences
-from imagecontract.collection.loader import Collection, load_collection
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import Collection
 from imagecontract.collection.templating import parse_assignments, render
 from imagecontract.errors import CollectionError, TemplateError
 from imagecontract.schemas import default_schemas_dir

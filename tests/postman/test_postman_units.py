@@ -10,8 +10,11 @@ import pytest
 from imagecontract.cli.postman import import_file
 from imagecontract.collection.loader import load_collection
 from imagecontract.errors import CollectionError
+from imagecontract.postman.bodies import parse_raw_json
 from imagecontract.postman.exporter import export_postman, raw_json
-from imagecontract.postman.importer import import_postman, parse_raw_json, to_yaml, translate_script
+from imagecontract.postman.importer import import_postman
+from imagecontract.postman.scripts import translate_script
+from imagecontract.postman.yaml_output import to_yaml
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from test_report import blob
 
-from imagecontract.image_budget import budget
+from imagecontract.image_budget import retry
 
 SPEED = 20.0
 """Sandbox seconds per real second, so its one-minute rate window lasts three real seconds."""
@@ -18,7 +18,7 @@ SPEED = 20.0
 def test_retries_are_recorded_and_shown(make_project: Any, sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     start = time.time()
     server = sandbox(rate_limit=1, clock=lambda: start + (time.time() - start) * SPEED)
-    monkeypatch.setattr(budget, "RETRY_SLEEP_SCALE", 1 / SPEED)
+    monkeypatch.setattr(retry, "RETRY_SLEEP_SCALE", 1 / SPEED)
     project = make_project()
     project.runpytest("collections", "--target", server.base_url, "--live", "--latency-scale", "100").assert_outcomes(passed=2)
     assert server.stats()["rate_limited"] >= 1

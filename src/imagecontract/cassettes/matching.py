@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -26,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from vcr.request import Request
 from vcr.util import read_body
 
+from imagecontract.multipart import Part, read_multipart
 from imagecontract.redact import REDACTED
 
 MAX_DIFFERENCES = 5
@@ -34,8 +34,6 @@ MAX_DIFFERENCES = 5
 SHOWN_HASH = 12
 SHOWN_TEXT = 60
 
-_BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
-_HEADER_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*(?:"([^"]*)"|([^;]*))')
 
 
 @dataclass(frozen=True)
@@ -54,74 +52,9 @@ class Body:
         return self.content_type.split(";")[0].strip().lower()
 
 
-@dataclass(frozen=True)
-class Part:
-    """One part of a multipart body; a part with a filename is a file, one without a text field."""
-
-    name: str
-    filename: str | None
-    content_type: str | None
-    data: bytes
-
-    @property
-    def is_file(self) -> bool:
-        return self.filename is not None
-
-    @classmethod
-    def parse(cls, header_block: bytes, data: bytes) -> Part:
-        """The part whose header lines are `header_block`; lenient, as the comparison must never fail."""
-        headers = {}
-        for line in header_block.decode("utf-8", "replace").split("\r\n"):
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        params = {key.lower(): quoted or bare.strip()
-                  for key, quoted, bare in _HEADER_PARAM.findall(headers.get("content-disposition", ""))}
-        return cls(params.get("name", ""), params.get("filename"), headers.get("content-type"), data)
-
-
-def multipart_boundary(content_type: str) -> str | None:
-    """The `boundary=` parameter of a multipart content type, if any."""
-    match = _BOUNDARY.search(content_type)
-    return (match.group(1) or match.group(2)) if match else None
-
-
-def split_multipart(body: bytes, boundary: str) -> list[tuple[bytes, bytes]]:
-    """The (header block, data) of each part; ValueError unless `body` is exactly parts and a closing line.
-
-    `join_multipart` reverses it byte for byte for every body it accepts.
-    """
-    preamble, *chunks = (b"\r\n" + body).split(b"\r\n--" + boundary.encode())
-    if preamble or not chunks or chunks[-1] not in (b"--\r\n", b"--"):
-        raise ValueError(f"not a multipart body with boundary {boundary!r}")
-    parts = []
-    for chunk in chunks[:-1]:
-        if not chunk.startswith(b"\r\n"):
-            raise ValueError("a multipart delimiter is not followed by a line break")
-        rest = chunk[2:]
-        if rest.startswith(b"\r\n"):
-            parts.append((b"", rest[2:]))
-            continue
-        headers, found, data = rest.partition(b"\r\n\r\n")
-        if not found:
-            raise ValueError("a multipart part has no blank line after its headers")
-        parts.append((headers, data))
-    return parts
-
-
-def join_multipart(parts: Sequence[tuple[bytes, bytes]], boundary: str) -> bytes:
-    """The multipart body of `parts` (header block, data), framed as httpx frames it."""
-    delimiter = b"--" + boundary.encode()
-    framed = [delimiter + b"\r\n" + (headers + b"\r\n" if headers else b"") + b"\r\n" + data + b"\r\n"
-              for headers, data in parts]
-    return b"".join(framed) + delimiter + b"--\r\n"
-
-
 def parse_multipart(body: Body) -> list[Part]:
     """The parts of a multipart body; ValueError when it has no boundary or does not frame."""
-    boundary = multipart_boundary(body.content_type)
-    if boundary is None:
-        raise ValueError("multipart content type without a boundary")
-    return [Part.parse(headers, data) for headers, data in split_multipart(body.data, boundary)]
+    return read_multipart(body.content_type, body.data)
 
 
 def _digest(data: bytes) -> str:

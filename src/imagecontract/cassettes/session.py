@@ -3,12 +3,7 @@
 Inside `use_cassette`, vcrpy patches httpx's transports, so every request any
 `httpx.Client` sends (the API call and the downloads of the images it returns)
 is replayed from the cassette or recorded into it. The record modes are
-vcrpy's:
-
-    none          replay only: a missing cassette or an unmatched request fails, and nothing connects
-    once          replay an existing cassette as `none` does; record a missing one
-    new_episodes  replay what matches, record the rest and add it
-    all           record everything; the old cassette is not read, and stays until commit replaces it
+vcrpy's; `cassettes.modes.MODES` says what each means.
 
 Keys are taken out by vcrpy's before-record hooks, which vcrpy also applies
 to each new request before matching, so a recording matches a request sent
@@ -38,10 +33,11 @@ from vcr.request import Request
 from vcr.util import read_body
 
 from imagecontract.cassettes.matching import MATCHERS, closest_difference, request_differences
+from imagecontract.cassettes.modes import MODES, RecordMode
 from imagecontract.cassettes.storage import EVENTS, LATENCY, CassetteStorage, display_path
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
-from imagecontract.run.http import is_event
+from imagecontract.sse import is_event, split_events
 
 REPAIR_HINT = "record it again with --record-mode all, or delete it"
 """How to get past a damaged cassette: `all` is the one mode that does not read it."""
@@ -52,15 +48,6 @@ class ReplayPace(str, Enum):
 
     RECORDED = "recorded"
     INSTANT = "instant"
-
-
-class RecordMode(str, Enum):
-    """When a cassette is recorded; the values and meanings are vcrpy's."""
-
-    NONE = "none"
-    ONCE = "once"
-    NEW_EPISODES = "new_episodes"
-    ALL = "all"
 
 
 class _SessionCassette(Cassette):
@@ -180,7 +167,7 @@ def use_cassette(
     pace = ReplayPace(pace)
     path = Path(path)
     label = display_path(path)
-    if mode is RecordMode.NONE and not path.exists():
+    if not MODES[mode].sends_when_missing and not path.exists():
         how = f"; record it with: {record_command}" if record_command else ""
         raise CassetteMissing(f"no cassette at {label} (replay-only mode){how}")
     storage = CassetteStorage(base_url)
@@ -194,7 +181,7 @@ def use_cassette(
         "before_record_response": partial(_redact_response, tuple(secrets)),
     }
     try:
-        cassette = _SessionCassette(**settings) if mode is RecordMode.ALL else _SessionCassette.load(**settings)
+        cassette = _SessionCassette.load(**settings) if MODES[mode].reads_cassette else _SessionCassette(**settings)
     except CassetteCorrupt as exc:
         raise CassetteCorrupt(exc.file, exc.location, f"{exc.message}; {REPAIR_HINT}") from None
     cassette.tracking = True
@@ -273,23 +260,6 @@ class _TimedStream(httpx.SyncByteStream):
 
     def close(self) -> None:
         self._stream.close()
-
-
-def split_events(body: bytes) -> list[bytes]:
-    """The SSE blocks of `body`, each with the blank line that ends it (a cut-off last block as it is)."""
-    blocks: list[bytes] = []
-    start = 0
-    while True:
-        ends = [i for i in (body.find(b"\n\n", start), body.find(b"\r\n\r\n", start)) if i >= 0]
-        if not ends:
-            break
-        end = min(ends)
-        end += 4 if body.startswith(b"\r\n\r\n", end) else 2
-        blocks.append(body[start:end])
-        start = end
-    if start < len(body):
-        blocks.append(body[start:])
-    return blocks
 
 
 def _timed_events(body: bytes, arrivals: list[tuple[float, int]]) -> list[tuple[float, bytes]]:

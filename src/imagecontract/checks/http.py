@@ -7,9 +7,9 @@ from typing import Callable
 
 from imagecontract.checks.conditions import always
 from imagecontract.checks.registry import CheckContext, check
+from imagecontract.collection.model import Expectation
 from imagecontract.exchange import Exchange, Failure, ReceivedResponse
 
-DEFAULT_STATUS = 200
 MESSAGE_CHARS = 300
 """The server's message is quoted up to this length: enough for any API error, not a whole HTML page."""
 
@@ -48,7 +48,7 @@ def server_message(response: ReceivedResponse) -> str | None:
 @check(applies=always)
 def status_code(exchange: Exchange, context: CheckContext) -> list[Failure]:
     """The status is `expect.status` (200 unless stated); otherwise the reason quotes the server's message."""
-    expected = exchange.expect.get("status", DEFAULT_STATUS)
+    expected = Expectation.of(exchange.expect).status
     actual = exchange.response.status
     if actual == expected:
         return []

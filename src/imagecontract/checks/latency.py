@@ -5,15 +5,29 @@ from __future__ import annotations
 from imagecontract.checks.conditions import has_latency_budget, streamed_with_first_event_budget
 from imagecontract.checks.registry import CheckContext, check
 from imagecontract.exchange import Exchange, Failure
+from imagecontract.latency import percentile, seconds_text
 
 
 @check(applies=has_latency_budget)
 def latency_budget(exchange: Exchange, context: CheckContext) -> list[Failure]:
-    """The response arrived within the latency budget."""
+    """The response arrived within the latency budget (and, on a request's last repeat, p50 and p95 within theirs)."""
     took, budget = exchange.response.elapsed, exchange.latency_budget
-    if budget is None or took <= budget:
-        return []
-    return [Failure("latency_budget", f"took {took:.2f} s, budget {budget:.2f} s")]
+    failures = []
+    if budget is not None and took > budget:
+        failures.append(Failure("latency_budget", f"took {seconds_text(took)} s, budget {seconds_text(budget)} s"))
+    return failures + _percentile_failures(exchange)
+
+
+def _percentile_failures(exchange: Exchange) -> list[Failure]:
+    """`repeat:` budgets: p50 and p95 over every run of the request, judged once all have run."""
+    latencies = exchange.repeat_latencies
+    failures = []
+    for quantile, limit in exchange.percentile_budgets.items():
+        value = percentile(latencies, quantile) if latencies else None
+        if value is not None and value > limit:
+            reason = f"p{quantile} {seconds_text(value)} s over {len(latencies)} runs, budget {seconds_text(limit)} s"
+            failures.append(Failure("latency_budget", reason))
+    return failures
 
 
 @check(applies=streamed_with_first_event_budget)
@@ -33,9 +47,11 @@ def first_event_latency(exchange: Exchange, context: CheckContext) -> list[Failu
         return []
     if not events:
         took = exchange.response.elapsed
-        return [Failure("first_event_latency", f"the stream ended after {took:.2f} s without an event, first-event budget {budget:.2f} s")]
+        return [Failure("first_event_latency", f"the stream ended after {seconds_text(took)} s without an event, "
+                                               f"first-event budget {seconds_text(budget)} s")]
     first = events[0].at
     if first <= budget:
         return []
-    reason = f"first event after {first:.2f} s, first-event budget {budget:.2f} s (whole answer {exchange.response.elapsed:.2f} s)"
+    reason = (f"first event after {seconds_text(first)} s, first-event budget {seconds_text(budget)} s "
+              f"(whole answer {seconds_text(exchange.response.elapsed)} s)")
     return [Failure("first_event_latency", reason)]

@@ -8,12 +8,11 @@ not applicable instead of passing silently.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Collection, Iterable
 
-from imagecontract.errors import ImageContractError
+from imagecontract.errors import UnknownCheck, did_you_mean
 from imagecontract.exchange import Exchange, Failure
 from imagecontract.checks.leaks import redact
 from imagecontract.schemas import SchemaStore
@@ -68,10 +67,6 @@ CHECKS: dict[str, Check] = {}
 """Every check, in the order they run and are reported."""
 
 
-class UnknownCheck(ImageContractError):
-    """A check name that is not registered (in a selection, a skip list or a collection)."""
-
-
 def check(*, applies: Applies) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check under its function name; `applies` says when it has something to judge."""
 
@@ -91,8 +86,7 @@ def check_names(names: Iterable[str], where: str) -> list[str]:
     names = list(names)
     for name in names:
         if name not in CHECKS:
-            close = difflib.get_close_matches(name, CHECKS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, CHECKS)
             raise UnknownCheck(f"{where}: unknown check {name!r}{hint}; known checks: {', '.join(CHECKS)}")
     return names
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from imagecontract.collection.loader import load_collection
 from imagecontract.errors import CollectionError, ImageContractError
 from imagecontract.postman.exporter import DEFAULT_KEY_ENV, DEFAULT_TARGET, export_postman
-from imagecontract.postman.importer import import_postman, to_yaml
+from imagecontract.postman.importer import import_postman
+from imagecontract.postman.yaml_output import to_yaml
 
 
 def read_postman(path: Path) -> dict:

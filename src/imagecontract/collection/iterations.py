@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from imagecontract.collection.loader import Collection, RequestSpec
+from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.errors import CollectionError
 
 Row = Mapping[str, Any]

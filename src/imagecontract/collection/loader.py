@@ -6,21 +6,18 @@ request is sent, with the file, the line and the path inside the file.
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
 
 from imagecontract.checks import CHECKS
+from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.collection.yamlsource import YamlDocument, read_yaml
-from imagecontract.errors import CollectionError
-from imagecontract.rules import ENDPOINTS
+from imagecontract.errors import CollectionError, did_you_mean
+from imagecontract.schema_errors import YAML_WORDS, in_words, most_relevant
 from imagecontract.schemas import default_schemas_dir
 
 COLLECTION_SCHEMA = "collection.schema.json"
@@ -35,103 +32,13 @@ def bundled_validator(schema_name: str) -> jsonschema.Draft202012Validator:
 
 def validate_document(document: YamlDocument, schema_name: str, shown: str) -> None:
     """Raise the one `CollectionError` a person most needs: file, line, path, and what was expected."""
-    error = best_match(bundled_validator(schema_name).iter_errors(document.data), key=_relevance)
+    error = most_relevant(bundled_validator(schema_name).iter_errors(document.data))
     if error is None:
         return
-    error = _most_specific(error)
     location = format_location(error.absolute_path)
     line = document.line_of(list(error.absolute_path))
     where = f"{shown}:{line}" if line else shown
-    raise CollectionError(where, location, explain(error))
-
-
-@dataclass(frozen=True)
-class RequestSpec:
-    """One request of a collection, with the collection's defaults applied."""
-
-    name: str
-    index: int
-    method: str = "POST"
-    path: str | None = None
-    url: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    auth: Any = None
-    json: Any = None
-    form: Mapping[str, Any] | None = None
-    body: str | None = None
-    expect: Mapping[str, Any] = field(default_factory=dict)
-    save: Mapping[str, Any] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-    repeat: int = 1
-    timeout: float | None = None
-    show_images: bool = True
-
-    @property
-    def location(self) -> str:
-        return f"requests[{self.index}]"
-
-    @property
-    def endpoint(self) -> str | None:
-        """`generations`, `edits` or `variations` when the path or URL names one."""
-        target = (self.path or self.url or "").split("?")[0].rstrip("/")
-        last = target.rsplit("/", 1)[-1]
-        return last if last in ENDPOINTS else None
-
-    @property
-    def stream(self) -> bool:
-        body = self.json if isinstance(self.json, dict) else (self.form or {}).get("fields", {})
-        return str(body.get("stream", "")).lower() == "true"
-
-    @property
-    def saved_uploads(self) -> list[str]:
-        """Names of images saved by earlier requests that this request uploads."""
-        return [spec["saved"] for spec in _file_specs(self.form) if "saved" in spec]
-
-
-@dataclass(frozen=True)
-class Collection:
-    """A validated collection file."""
-
-    name: str
-    path: Path
-    requests: tuple[RequestSpec, ...]
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
-
-    @property
-    def slug(self) -> str:
-        """Where its cassettes go: the path below `collections/`, e.g. `contract/errors`."""
-        parts = self.path.with_suffix("").parts
-        below = parts[len(parts) - 1 - parts[::-1].index("collections") + 1:] if "collections" in parts[:-1] else parts[-1:]
-        return "/".join(slugify(part) for part in below)
-
-    @property
-    def directory(self) -> Path:
-        return self.path.parent
-
-    def request(self, name: str) -> RequestSpec:
-        for spec in self.requests:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
-
-    def producer_of(self, saved_name: str) -> RequestSpec | None:
-        """The request whose `save:` defines `saved_name`."""
-        for spec in self.requests:
-            if saved_name in spec.save:
-                return spec
-        return None
-
-
-def slugify(text: str) -> str:
-    """A file-system-safe name: `Image generations [URL]` -> `image-generations-url`."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "unnamed"
-
-
-def _file_specs(form: Mapping[str, Any] | None) -> Iterable[Mapping[str, Any]]:
-    for value in ((form or {}).get("files") or {}).values():
-        yield from value if isinstance(value, list) else [value]
+    raise CollectionError(where, location, in_words(error, YAML_WORDS))
 
 
 def load_collection(path: Path, *, display: str | None = None) -> Collection:
@@ -144,7 +51,9 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     validate_document(document, COLLECTION_SCHEMA, shown)
     data = document.data
     defaults = data.get("defaults", {})
-    requests = tuple(_request(item, index, defaults) for index, item in enumerate(data["requests"]))
+    requests = tuple(
+        _request(item, index, defaults, document.line_of(["requests", index])) for index, item in enumerate(data["requests"])
+    )
     _check_values(document, shown)
     collection = Collection(
         name=data["name"],
@@ -157,7 +66,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     return collection
 
 
-def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any]) -> RequestSpec:
+def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any], line: int | None) -> RequestSpec:
     expect = {**defaults.get("expect", {}), **item.get("expect", {})}
     tags = tuple(dict.fromkeys([*defaults.get("tags", []), *item.get("tags", [])]))
     return RequestSpec(
@@ -177,31 +86,8 @@ def _request(item: Mapping[str, Any], index: int, defaults: Mapping[str, Any]) -
         repeat=item.get("repeat", 1),
         timeout=item.get("timeout", defaults.get("timeout")),
         show_images=item.get("show_images", True),
+        line=line,
     )
-
-
-def _relevance(error: ValidationError) -> tuple[int, int]:
-    """Prefer deep errors, and among equals an unknown key over a type mismatch."""
-    return (len(error.absolute_path), error.validator == "additionalProperties")
-
-
-def _most_specific(error: ValidationError) -> ValidationError:
-    """Descend a `oneOf` into the branch the author meant: the one naming most of their keys."""
-    while error.validator in ("oneOf", "anyOf") and error.context:
-        if all(sub.validator == "required" for sub in error.context):
-            return error
-        branches: dict[int, list[ValidationError]] = {}
-        for sub in error.context:
-            branches.setdefault(sub.schema_path[0], []).append(sub)
-        keys = set(error.instance) if isinstance(error.instance, dict) else set()
-
-        def fit(index: int) -> tuple[int, int]:
-            properties = error.validator_value[index].get("properties", {})
-            return (len(keys & set(properties)), -len(branches[index]))
-
-        chosen = branches[max(branches, key=fit)]
-        error = best_match(chosen, key=_relevance) or chosen[0]
-    return error
 
 
 def format_location(path: Sequence[str | int] | Iterable[str | int]) -> str:
@@ -213,76 +99,6 @@ def format_location(path: Sequence[str | int] | Iterable[str | int]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
-
-
-def explain(error: ValidationError) -> str:
-    """A message that says what was expected, what came, and for a typo what was meant."""
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(allowed))
-        parts = []
-        for key in unknown:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            parts.append(f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        return "; ".join(parts) + f"; allowed keys: {', '.join(allowed)}"
-    if error.validator == "required":
-        return f"{error.message.split(' is a required')[0]} is required here"
-    if error.validator == "type":
-        return f"expected {_kinds(error.validator_value)}, got {_kind(error.instance)} {_short(error.instance)}"
-    if error.validator == "enum":
-        return f"expected one of {', '.join(map(str, error.validator_value))}, got {_short(error.instance)}"
-    if error.validator == "pattern":
-        return f"{_short(error.instance)} does not have the expected form ({_pattern_hint(error.validator_value)})"
-    if error.validator == "oneOf" and error.context and all(sub.validator == "required" for sub in error.context):
-        needed = [sub.message.split("'")[1] for sub in error.context]
-        return f"needs exactly one of {', '.join(repr(key) for key in needed)}"
-    if error.validator == "not":
-        return "use only one body: 'json', 'form' or 'body'"
-    return error.message
-
-
-_PATTERN_HINTS = {
-    "^([0-9]+x[0-9]+|auto|\\{\\{[^{}]+\\}\\})$": "a size such as 512x512, auto, or a {{variable}}",
-    "^/": "a path starting with /, joined to the target's base URL",
-    "^(https?://|\\{\\{)": "a full http(s):// URL",
-    "^[A-Za-z_][A-Za-z0-9_]*$": "letters, digits and _ only",
-    "\\.json$": "a .json file under schemas/",
-    "^https?://": "an http(s):// base URL including /v1",
-    "^[A-Za-z0-9][A-Za-z0-9_.-]*$": "letters, digits, _, . and - only",
-    "^[A-Za-z_][A-Za-z0-9_.-]*$": "a name of letters, digits, _, . and -, starting with a letter or _",
-}
-
-
-def _pattern_hint(pattern: str) -> str:
-    return _PATTERN_HINTS.get(pattern, f"pattern {pattern}")
-
-
-_KIND_NAMES = {
-    dict: "a mapping",
-    list: "a list",
-    str: "a string",
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-    type(None): "null",
-}
-
-
-def _kind(value: Any) -> str:
-    return _KIND_NAMES.get(type(value), type(value).__name__)
-
-
-def _kinds(expected: str | list[str]) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-             "number": "a number", "boolean": "a boolean", "null": "null"}
-    kinds = [expected] if isinstance(expected, str) else expected
-    return " or ".join(names.get(kind, kind) for kind in kinds)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_values(document: YamlDocument, shown: str) -> None:
@@ -298,8 +114,7 @@ def _check_values(document: YamlDocument, shown: str) -> None:
         for key in ("checks", "skip_checks"):
             for index, check in enumerate((section.get("expect") or {}).get(key) or []):
                 if check not in CHECKS:
-                    close = difflib.get_close_matches(check, list(CHECKS), n=1)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    hint = did_you_mean(check, CHECKS)
                     _fail(document, shown, [*place, "expect", key, index],
                           f"unknown check {check!r}{hint}; known checks: {', '.join(CHECKS)}")
 

@@ -7,7 +7,6 @@ capability is skipped with the target's reason instead of failing.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection, Iterable
@@ -16,7 +15,7 @@ from _pytest.mark.expression import Expression
 
 from imagecontract.collection.loader import validate_document
 from imagecontract.collection.yamlsource import read_yaml
-from imagecontract.errors import CollectionError, ImageContractError
+from imagecontract.errors import CollectionError, UnknownTarget, did_you_mean
 
 TARGETS_FILE = Path("collections") / "targets.yaml"
 """Where the targets live, relative to the project's root directory."""
@@ -25,10 +24,6 @@ TARGETS_SCHEMA = "targets.schema.json"
 
 NODE_ID_MARKERS = ("::", "/", ".yaml", ".yml")
 """A capability containing one of these names part of a test id, not a mark expression."""
-
-
-class UnknownTarget(ImageContractError):
-    """`--target` names no target of the targets file, or is a URL that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +71,7 @@ class Targets:
         """The target called `name`, or UnknownTarget listing the known ones with a suggestion."""
         if name in self.targets:
             return self.targets[name]
-        close = difflib.get_close_matches(name, self.targets, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(name, self.targets)
         known = ", ".join(self.targets) or "none"
         raise UnknownTarget(
             f"--target {name!r}: no such target in {self.path}{hint}; known targets: {known} "

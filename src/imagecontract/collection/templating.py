@@ -7,14 +7,13 @@ variable is an error, never an empty string.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import ChainMap
 from typing import Any, Iterable, Mapping
 
 import yaml
 
-from imagecontract.errors import TemplateError
+from imagecontract.errors import TemplateError, did_you_mean
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 
@@ -58,8 +57,7 @@ def _lookup(name: str, variables: Mapping[str, Any], where: str, chain: tuple[st
         if isinstance(value, str) and PLACEHOLDER.search(value):
             return _render_text(value, variables, where, (*chain, name))
         return value
-    close = difflib.get_close_matches(name, list(variables), n=1)
-    hint = f" (did you mean '{{{{{close[0]}}}}}'?)" if close else ""
+    hint = did_you_mean(name, variables, lambda close: f"'{{{{{close}}}}}'")
     place = f"{where}: " if where else ""
     inside = f" (in the value of '{{{{{chain[-1]}}}}}')" if chain else ""
     raise TemplateError(f"{place}unknown variable '{{{{{name}}}}}'{inside}{hint}; define it {VARIABLE_SOURCES}")

@@ -25,16 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from imagecontract.errors import ImageContractError
+from imagecontract.errors import MergeInputError
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.summary import SUMMARY_FORMAT, SUMMARY_NAME, run_summary
 
 MATRIX_NAME = "matrix.json"
 """What `imagecontract matrix` writes beside the target directories: it gives the columns' order and reference."""
-
-
-class MergeInputError(ImageContractError):
-    """An input that is not a shard summary of the same run: names the file and the fix."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 import yaml
 
 from imagecontract.cassettes.storage import LATENCY
-from imagecontract.collection.loader import RequestSpec
+from imagecontract.collection.model import RequestSpec
 from imagecontract.collection.templating import placeholders
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget.budget import request_images

@@ -9,7 +9,15 @@ this scheduler keeps the ids and makes each chain one xdist scope instead.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from imagecontract.collection.iterations import Row, find_request, iterations
+from imagecontract.collection.loader import load_collection
+from imagecontract.collection.model import Collection
+from imagecontract.distributed.shard import Unit, chain_groups
+
+COLLECTION_SUFFIXES = (".yaml", ".yml")
 
 
 def chain_scheduler(config: Any, log: Any, scopes: Mapping[str, str]) -> Any:
@@ -25,3 +33,27 @@ def chain_scheduler(config: Any, log: Any, scopes: Mapping[str, str]) -> Any:
             return scopes.get(nodeid, nodeid)
 
     return ChainScheduling(config, log)
+
+
+def collected_units(ids: Iterable[str], rootdir: Path, rows: Sequence[Row] | None = None,
+                    ) -> tuple[dict[str, Collection], list[Unit]]:
+    """The requests behind a worker's collected test ids (each collection loaded once, and copied per
+    `--iteration-data` row), for the controller, which collects nothing itself: each test's collection by
+    node id, and one unit per request."""
+    loaded: dict[str, list[tuple[Collection, Row]]] = {}
+    found: dict[str, Collection] = {}
+    units = []
+    for nodeid in ids:
+        path, _, name = nodeid.partition("::")
+        if Path(path).suffix not in COLLECTION_SUFFIXES:
+            continue
+        if path not in loaded:
+            loaded[path] = iterations(load_collection(rootdir / path, display=path), rows)
+        found[nodeid], spec = find_request(loaded[path], name)
+        units.append(Unit(nodeid, path, spec))
+    return found, units
+
+
+def chain_scopes(units: list[Unit]) -> dict[str, str]:
+    """The node id of every test in a chain of two or more -> its chain's first node id (the scheduler's scopes)."""
+    return {unit.nodeid: group[0].nodeid for group in chain_groups(units) if len(group) > 1 for unit in group}

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from imagecontract.collection.loader import Collection, RequestSpec, slugify
+from imagecontract.collection.model import Collection, RequestSpec, slugify
 from imagecontract.collection.templating import PLACEHOLDER, render
 from imagecontract.errors import ImageContractError
-from imagecontract.postman.importer import GENERATED_MARK
+from imagecontract.postman.bodies import GENERATED_MARK
 from imagecontract.run.uploads import file_part
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -200,7 +200,7 @@ def _file_entry(spec: RequestSpec, key: str, position: int, file_spec: dict[str,
 
 def _tests(spec: RequestSpec) -> list[str]:
     lines: list[str] = []
-    status = int(spec.expect.get("status", 200))
+    status = spec.expectation.status
     lines += [f'pm.test("status is {status}", function () {{', f"    pm.response.to.have.status({status});", "});"]
     latency = spec.expect.get("latency")
     budget = latency.get("budget") if isinstance(latency, dict) else latency

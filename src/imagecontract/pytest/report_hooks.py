@@ -15,14 +15,16 @@ from typing import Any, Generator, Mapping
 
 import pytest
 
-from imagecontract.collection.loader import RequestSpec
+from imagecontract.collection.model import RequestSpec
 from imagecontract.redact import LogRedactor, redact_message, redact_url
 from imagecontract.report.gallery import render_gallery
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.records import TestFacts, build_record
 from imagecontract.report.render import render_assets, render_run_summary, render_test_section
 from imagecontract.report.summary import SUMMARY_NAME, run_summary, write_json
-from imagecontract.run.engine import MIN_SECRET_CHARS, RequestResult, RunSettings
+from imagecontract.pytest.keys import RESULT, SETTINGS, SHARD, SHARD_PLAN
+from imagecontract.run.engine import MIN_SECRET_CHARS, RequestResult
+from imagecontract.settings import RunSettings
 
 PLUGIN_NAME = "imagecontract-report"
 DEFAULT_REPORT = Path("reports") / "report.html"
@@ -145,15 +147,11 @@ class ReportPlugin:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.started = time.time()
-        from imagecontract.pytest.plugin import SETTINGS
-
         settings = session.config.stash.get(SETTINGS, None)
         if settings is not None:
             self.logs.add(loggable(secrets_of(settings, None)))
 
     def pytest_itemcollected(self, item: pytest.Item) -> None:
-        from imagecontract.pytest.plugin import SETTINGS
-
         settings = item.config.stash.get(SETTINGS, None)
         if settings is not None:
             self.logs.add(loggable(bearer_env_key(item, settings)))
@@ -190,8 +188,6 @@ class ReportPlugin:
         return report
 
     def _attach(self, item: Any, report: pytest.TestReport) -> None:
-        from imagecontract.pytest.plugin import RESULT, SETTINGS
-
         result = item.stash.get(RESULT, None)
         secrets = secrets_of(item.config.stash[SETTINGS], result)
         redact_report(report, secrets)
@@ -227,7 +223,6 @@ class ReportPlugin:
             return
         if path is None or not self.records or hasattr(config, "workerinput"):
             return
-        from imagecontract.pytest.plugin import SETTINGS, SHARD, SHARD_PLAN
 
         settings = config.stash[SETTINGS]
         spec, planned = config.stash.get(SHARD, None), config.stash.get(SHARD_PLAN, None)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from imagecontract.collection.loader import Collection, RequestSpec
+from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.exchange import Exchange, FilePart, ReceivedResponse, SentRequest
 from imagecontract.images import human_size, returned_images
 from imagecontract.jsonpath import format_path
@@ -121,8 +121,7 @@ def _model(spec: RequestSpec, exchange: Exchange | None) -> str | None:
     if exchange is not None:
         sent = exchange.request
         return effective_model(sent.params, spec.endpoint, [part.field for part in sent.files])
-    body = spec.json if isinstance(spec.json, dict) else ((spec.form or {}).get("fields") or {})
-    return effective_model(body, spec.endpoint, ((spec.form or {}).get("files") or {}).keys())
+    return spec.model
 
 
 def _budget(budget: Budget) -> dict[str, float | None]:

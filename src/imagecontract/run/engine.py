@@ -8,97 +8,31 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import httpx
 
-from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cassette
+from imagecontract.cassettes.session import CassetteSession, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
-from imagecontract.collection.loader import Collection, RequestSpec, slugify
+from imagecontract.collection.model import Collection, Expectation, RequestSpec
 from imagecontract.collection.templating import layered, render
 from imagecontract.collection.typed_values import typed_body
-from imagecontract.errors import ImageContractError
+from imagecontract.errors import BudgetStop, ImageContractError
 from imagecontract.exchange import Exchange, Failure, FilePart, SentRequest
-from imagecontract.image_budget import budget as image_budget
+from imagecontract.image_budget import retry
+from imagecontract.image_budget.budget import expected_images
 from imagecontract.images import returned_images
 from imagecontract.jsonpath import MISSING, lookup, parse_path
-from imagecontract.latency import Budget, budget_for, percentile
+from imagecontract.latency import Budget, budget_for
 from imagecontract.run.http import download, send
 from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
-
-PUBLIC_API_BASE_URL = "https://api.openai.com/v1"
+from imagecontract.settings import REPLAY_PLACEHOLDER_KEY, RunSettings
 
 MIN_SECRET_CHARS = 8
 """Shorter "keys" (test stand-ins like `x`) are not redacted: hiding every `x` would garble all text."""
-
-DEFAULT_KEY_ENV = "OPENAI_API_KEY"
-
-REPLAY_PLACEHOLDER_KEY = "replay-without-a-key"
-"""Sent when replaying with no key set: cassettes never store the key, so any value matches."""
-
-
-@dataclass
-class RunSettings:
-    """Everything about a run that is the same for every request."""
-
-    target: str = PUBLIC_API_BASE_URL
-    api_key_env: str = DEFAULT_KEY_ENV
-    record_mode: RecordMode = RecordMode.NONE
-    live: bool = False
-    latency_scale: float = 1.0
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    cassette_dir: Path = Path("cassettes")
-    schemas: SchemaStore | None = None
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    record_command: str = "imagecontract run --record-mode once"
-    replay_pace: str = "recorded"
-    """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
-    image_budget: Any = None
-    """The run's shared `budget.ImageBudget` (rate, --max-images, stop flag), used only when a request sends traffic."""
-
-    @property
-    def sends_traffic(self) -> bool:
-        """Whether requests may reach the target (live, or recording what is missing)."""
-        return self.live or self.record_mode is not RecordMode.NONE
-
-    @property
-    def mode_name(self) -> str:
-        return "live" if self.live else f"cassettes ({self.record_mode.value})"
-
-    def __post_init__(self) -> None:
-        """A key given by `--env-file` (a Postman environment holding it) or `--var` counts as if exported."""
-        value = self.variables.get(self.api_key_env)
-        if value not in (None, "") and not self.environ.get(self.api_key_env):
-            self.environ = {**self.environ, self.api_key_env: str(value)}
-
-    def key_variable(self, name: str) -> str:
-        """The variable a collection's `bearer_env: NAME` reads: `OPENAI_API_KEY`, what a Postman import writes,
-        stands for the run's key (`--api-key-env`, else the named target's); any other name is itself."""
-        return self.api_key_env if name == DEFAULT_KEY_ENV else name
-
-    def key_from(self, env_name: str, sends: bool | None = None) -> str:
-        """The key in `env_name` (the environment, else `--env-file`/`--var`); replay needs none, sending does."""
-        value = self.environ.get(env_name) or self.variables.get(env_name) or ""
-        if value:
-            return str(value)
-        if self.sends_traffic if sends is None else sends:
-            raise ImageContractError(
-                f"no API key: set the environment variable {env_name} (or name another with --api-key-env)"
-            )
-        return REPLAY_PLACEHOLDER_KEY
-
-    def sends_for(self, cassette: Path | None) -> bool:
-        """Whether this request may reach the target: not when `--record-mode once` finds its cassette recorded."""
-        if self.live or cassette is None:
-            return self.sends_traffic
-        return self.record_mode is not RecordMode.NONE and not (self.record_mode is RecordMode.ONCE and cassette.exists())
-
-    def cassette_path(self, collection: Collection, spec: RequestSpec) -> Path:
-        return self.cassette_dir / collection.slug / f"{slugify(spec.name)}.yaml"
 
 
 @dataclass
@@ -148,7 +82,7 @@ def run_request(
     where = f"{collection.path.name}: {spec.location}"
     variables = layered(state.values, settings.variables, collection.variables, settings.environ)
     cassette = None if settings.live else settings.cassette_path(collection, spec)
-    sent, secrets = prepare(settings, collection, spec, variables, state, where, sends=settings.sends_for(cassette))
+    sent, secrets = prepare(settings, collection, spec, variables, state, where, sends=settings.sends(cassette))
     size = str(sent.params.get("size")) if sent.params.get("size") else None
     budget = budget_for(spec.expect, spec.endpoint, size, settings.latency_scale)
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")
@@ -157,13 +91,14 @@ def run_request(
     result.cassette = cassette
     try:
         with _recording(settings, cassette, secrets) as session:
-            for _ in range(spec.repeat):
+            for index in range(spec.repeat):
                 exchange = _exchange(client, sent, spec, expect, secrets, budget, session, settings, result)
                 result.exchanges.append(exchange)
+                if index == spec.repeat - 1:
+                    exchange.repeat_latencies = tuple(result.latencies)
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes
                 result.failures.extend(failure for outcome in outcomes for failure in outcome.failures)
-            result.failures.extend(_percentile_failures(result.latencies, budget))
             if session is not None:
                 if not result.failures or not session.path.exists():
                     session.commit()
@@ -172,12 +107,12 @@ def run_request(
             _save(spec, result.exchanges[-1], state, where)
     except ImageContractError as exc:
         result.error = str(exc)
-    except image_budget.BudgetStop as exc:
+    except BudgetStop as exc:
         result.error = str(exc)
         result.stop_run = str(exc)
     if result.exchanges and result.stop_run is None:
-        code = image_budget.stop_code(result.exchanges[-1].response.json_or_none())
-        if code and int(expect.get("status", 200)) != result.exchanges[-1].response.status:
+        code = retry.stop_code(result.exchanges[-1].response.json_or_none())
+        if code and Expectation.of(expect).status != result.exchanges[-1].response.status:
             result.stop_run = f"the target answered {code}: no further request can succeed, stopping the run"
     if result.stop_run and settings.image_budget is not None:
         settings.image_budget.stop(result.stop_run)
@@ -272,21 +207,23 @@ def _exchange(
     secrets: tuple[str, ...], budget: Budget, session: CassetteSession | None,
     settings: RunSettings | None = None, result: RequestResult | None = None,
 ) -> Exchange:
-    shared = settings.image_budget if settings is not None and _sends(settings, session) else None
-    images = image_budget.expected_images(sent.json if sent.json is not None else sent.form, expect.get("status", 200))
-    expects_429 = str(expect.get("status", 200)) == "429"
-    for attempt in range(image_budget.MAX_RETRIES + 1):
+    sends = settings is not None and (settings.live or (session is not None and settings.sends(session.path)))
+    shared = settings.image_budget if sends else None
+    expected = Expectation.of(expect)
+    images = expected_images(sent.params, expected.status)
+    expects_429 = expected.status == 429
+    for attempt in range(retry.MAX_RETRIES + 1):
         if shared is not None:
             shared.acquire(images)
         response = send(client, sent, timeout=spec.timeout)
-        if response.status != 429 or expects_429 or attempt == image_budget.MAX_RETRIES:
+        if response.status != 429 or expects_429 or attempt == retry.MAX_RETRIES:
             break
-        if image_budget.stop_code(response.json_or_none()):
+        if retry.stop_code(response.json_or_none()):
             break
-        wait = image_budget.retry_after(response.headers)
+        wait = retry.retry_after(response.headers)
         if result is not None:
-            result.retries.append(f"429 on attempt {attempt + 1}: {image_budget.retry_wait_text(response.headers, wait)}")
-        image_budget.pause_for_retry(wait)
+            result.retries.append(f"429 on attempt {attempt + 1}: {retry.retry_wait_text(response.headers, wait)}")
+        retry.pause_for_retry(wait)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)
         times = session.event_times()
@@ -301,29 +238,8 @@ def _exchange(
                 downloads[url] = download(client, url)
     return Exchange(
         request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
-        first_event_budget=budget.first_event,
+        first_event_budget=budget.first_event, percentile_budgets=budget.percentiles,
     )
-
-
-def _sends(settings: RunSettings, session: CassetteSession | None) -> bool:
-    """Whether this exchange will reach the target: live, or recording into a cassette that replays nothing."""
-    if settings.live:
-        return True
-    if session is None or settings.record_mode is RecordMode.NONE:
-        return False
-    return settings.record_mode is not RecordMode.ONCE or not session.path.exists()
-
-
-def _percentile_failures(latencies: list[float], budget: Budget) -> list[Failure]:
-    """`repeat:` budgets: p50 and p95 over every run of the request."""
-    failures = []
-    for name, limit, quantile in (("p50", budget.p50, 50), ("p95", budget.p95, 95)):
-        if limit is None or not latencies:
-            continue
-        value = percentile(latencies, quantile)
-        if value > limit:
-            failures.append(Failure("latency_budget", f"{name} {value:.2f} s over {len(latencies)} runs, budget {limit:.2f} s"))
-    return failures
 
 
 def _save(spec: RequestSpec, exchange: Exchange, state: CollectionState, where: str) -> None:

@@ -7,18 +7,18 @@ becomes one `TransportError` that names the URL and the cause.
 
 from __future__ import annotations
 
-import json
-import secrets
 import socket
 import ssl
 import time
-from typing import Any, Iterator
+from typing import Iterator
 
 import httpx
 
 from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
+from imagecontract.multipart import text_only_multipart
+from imagecontract.sse import BlockReader, parse_event
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 """Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target.
@@ -59,18 +59,6 @@ def to_httpx(client: httpx.Client, sent: SentRequest, timeout: float | None) -> 
     if sent.json is not None:
         return client.build_request(sent.method, sent.url, headers=sent.headers, json=sent.json, extensions=extensions)
     return client.build_request(sent.method, sent.url, headers=sent.headers, extensions=extensions)
-
-
-def text_only_multipart(fields: dict[str, str]) -> tuple[bytes, str]:
-    """A multipart body of text fields only: httpx would send such a form urlencoded,
-    where the API (and Postman's form-data) expects multipart/form-data."""
-    boundary = secrets.token_hex(16)
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name.replace(chr(34), "%22")}"\r\n\r\n{value}\r\n'
-        for name, value in fields.items()
-    ]
-    body = ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8")
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int | None = None) -> ReceivedResponse:
@@ -138,60 +126,23 @@ def _read_body(response: httpx.Response, max_body: int, url: str) -> bytes:
 
 
 def _read_events(response: httpx.Response, started: float, max_body: int, url: str) -> tuple[bytes, list[StreamEvent]]:
-    """Parse `text/event-stream` as it arrives (the SSE framing rules, minus retry/id, which the API does not use)."""
+    """Parse `text/event-stream` as it arrives, each event timed when the chunk completing it came."""
     raw: list[bytes] = []
     events: list[StreamEvent] = []
-    pending = b""
+    reader = BlockReader()
     for chunk in _capped_chunks(response, max_body, url):
         raw.append(chunk)
-        pending += chunk.replace(b"\r\n", b"\n")
-        while b"\n\n" in pending:
-            block, pending = pending.split(b"\n\n", 1)
+        for block in reader.feed(chunk):
             events.extend(_parsed(block, started))
-    if pending.strip():
-        events.extend(_parsed(pending, started))
+    rest = reader.rest()
+    if rest.strip():
+        events.extend(_parsed(rest, started))
     return b"".join(raw), events
 
 
 def _parsed(block: bytes, started: float) -> list[StreamEvent]:
     event = parse_event(block.decode("utf-8", "replace"), time.perf_counter() - started)
     return [] if event is None else [event]
-
-
-def _fields(block: str) -> tuple[str | None, list[str]]:
-    """An SSE block's `event:` name and `data:` lines; comments and other fields are dropped."""
-    name: str | None = None
-    data_lines: list[str] = []
-    for line in block.split("\n"):
-        if not line or line.startswith(":"):
-            continue
-        key, _, value = line.partition(":")
-        value = value[1:] if value.startswith(" ") else value
-        if key == "event":
-            name = value
-        elif key == "data":
-            data_lines.append(value)
-    return name, data_lines
-
-
-def is_event(block: str) -> bool:
-    """Whether `parse_event` makes an event of this block, without parsing its data (a partial image is megabytes)."""
-    name, data_lines = _fields(block)
-    return name is not None or bool(data_lines)
-
-
-def parse_event(block: str, at: float) -> StreamEvent | None:
-    """One SSE block -> event name and JSON data (text when not JSON); None for comments only."""
-    name, data_lines = _fields(block)
-    if name is None and not data_lines:
-        return None
-    text = "\n".join(data_lines)
-    data: Any
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = text
-    return StreamEvent(event=name, data=data, at=at)
 
 
 def download(client: httpx.Client, url: str, *, max_body: int | None = None) -> bytes:

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from imagecontract import rules
-from imagecontract.errors import ImageContractError
+from imagecontract.errors import FaultError
 from imagecontract.redact import MASK
 from imagecontract.sandbox.messages import BAD_GATEWAY, ERROR_PAGE, ERRORS, ApiError, ErrorReply
 from imagecontract.sandbox.validation import ImageRequest
@@ -24,10 +24,6 @@ from imagecontract.sandbox.validation import ImageRequest
 Adjust = Callable[[ImageRequest], ImageRequest]
 Shape = Callable[[dict[str, Any]], dict[str, Any]]
 Rewrite = Callable[[ErrorReply], ErrorReply]
-
-
-class FaultError(ImageContractError, ValueError):
-    """A `--fault` value names no fault or carries a bad argument."""
 
 
 @dataclass(frozen=True)
