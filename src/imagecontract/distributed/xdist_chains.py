@@ -37,21 +37,21 @@ def chain_scheduler(config: Any, log: Any, scopes: Mapping[str, str]) -> Any:
 
 def collected_units(ids: Iterable[str], rootdir: Path, rows: Sequence[Row] | None = None,
                     ) -> tuple[dict[str, Collection], list[Unit]]:
-    """The requests behind a worker's collected test ids (each collection loaded once, and copied per
-    `--iteration-data` row), for the controller, which collects nothing itself: each test's collection by
-    node id, and one unit per request."""
-    loaded: dict[str, list[tuple[Collection, Row]]] = {}
-    found: dict[str, Collection] = {}
+    """The requests behind a worker's collected test ids (each collection loaded once), for the controller,
+    which collects nothing itself: the collections by relative path, and one unit per request (its
+    `--iteration-data` row's copy; a row's copy has the same path, cassette folder and variables)."""
+    loaded: dict[str, Collection] = {}
+    expanded: dict[str, list[tuple[Collection, Row]]] = {}
     units = []
     for nodeid in ids:
         path, _, name = nodeid.partition("::")
         if Path(path).suffix not in COLLECTION_SUFFIXES:
             continue
         if path not in loaded:
-            loaded[path] = iterations(load_collection(rootdir / path, display=path), rows)
-        found[nodeid], spec = find_request(loaded[path], name)
-        units.append(Unit(nodeid, path, spec))
-    return found, units
+            loaded[path] = load_collection(rootdir / path, display=path)
+            expanded[path] = iterations(loaded[path], rows)
+        units.append(Unit(nodeid, path, find_request(expanded[path], name)[1]))
+    return loaded, units
 
 
 def chain_scopes(units: list[Unit]) -> dict[str, str]:

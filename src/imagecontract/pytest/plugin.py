@@ -215,9 +215,9 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     if config.stash.get(ESTIMATED, False):
         return
     config.stash[ESTIMATED] = True
-    found, units = collected_units(ids, Path(config.rootpath), config.stash.get(ROWS, None))
+    loaded, units = collected_units(ids, Path(config.rootpath), config.stash.get(ROWS, None))
     config.stash.setdefault(CHAIN_SCOPES, {}).update(chain_scopes(units))
-    _guard_cost(config, [(found[unit.nodeid], unit.spec) for unit in units])
+    _guard_cost(config, [(loaded[unit.collection], unit.spec) for unit in units])
 
 
 def _guard_cost(config: pytest.Config, requests: list[tuple[Collection, RequestSpec]]) -> None:
