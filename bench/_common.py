@@ -35,6 +35,9 @@ class PytestRun:
     """`ru_maxrss` from wait4: the largest resident set of the process or of any child it waited for (xdist workers)."""
     returncode: int
     output: str
+    cpu: float = 0.0
+    """User + system CPU seconds of the process and the children it waited for: steadier than wall time when
+    other work shares the machine."""
 
     @property
     def outcomes(self) -> dict[str, int]:
@@ -83,7 +86,7 @@ def run_pytests(
         runs = []
         for (wall, returncode, usage), output in zip(ended, outputs):
             output.seek(0)
-            runs.append(PytestRun(wall, usage.ru_maxrss / 1024, returncode, output.read()))
+            runs.append(PytestRun(wall, usage.ru_maxrss / 1024, returncode, output.read(), usage.ru_utime + usage.ru_stime))
     return runs
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json as jsonlib
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 from imagecontract.rules import ENDPOINTS
+
+if TYPE_CHECKING:
+    from imagecontract.gateway.view import UpstreamView
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,10 @@ class Exchange:
     """`repeat:` budgets over every run of the request: quantile (50, 95) -> seconds, scaled."""
     repeat_latencies: tuple[float, ...] = ()
     """On the last run of a request with percentile budgets: the latency of every run, this one included."""
+    download_errors: dict[str, str] = field(default_factory=dict)
+    """Why an image URL of the answer could not be fetched, by URL."""
+    upstream: UpstreamView | None = None
+    """Sandwich mode: what the sandbox behind the gateway received and sent for this request."""
 
 
 @dataclass(frozen=True)

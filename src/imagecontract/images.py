@@ -7,12 +7,15 @@ by the report; a 1024x1024 PNG costs tens of milliseconds to decode.
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import io
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
-from PIL import Image, ImageChops, ImageOps, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageChops, UnidentifiedImageError
 
 from imagecontract.exchange import Exchange
 from imagecontract.jsonpath import format_path
@@ -75,12 +78,70 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
-def inspect_image(data: bytes) -> ImageInfo:
-    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow reads."""
+PREVIEW_PIXELS = 256
+"""The longest side of the preview kept with a decoded image: what the report's thumbnail is made from."""
+
+DECODED_CACHE_BYTES = 24 * MB
+"""Previews kept at most (some 100 images): only small renditions are kept, never full pixels, so a response of
+ten 1024x1024 images costs no more memory than decoding them one after the other."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What one full decode of an image yields for every later use: its facts and the report's preview
+    (at most `PREVIEW_PIXELS` a side, the original's mode and info)."""
+
+    info: ImageInfo
+    preview: Image.Image
+
+
+class _DecodedCache:
+    """Decoded images by content hash, least recently used dropped first past `DECODED_CACHE_BYTES`:
+    the checks, uploads and the report all ask about the same bytes, and decoding is the expensive part.
+    Safe across `--concurrency` threads: the bookkeeping is locked, decoding is not."""
+
+    def __init__(self) -> None:
+        self._entries: dict[bytes, Decoded | ValueError] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, data: bytes) -> Decoded:
+        key = hashlib.sha256(data).digest()
+        with self._lock:
+            found = self._entries.pop(key, None)
+            if found is not None:
+                self._entries[key] = found
+        if found is None:
+            try:
+                found = _decode_image(data)
+            except ValueError as error:
+                found = error
+            self._keep(key, found)
+        if isinstance(found, ValueError):
+            raise ValueError(str(found))
+        return found
+
+    def _keep(self, key: bytes, entry: Decoded | ValueError) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._bytes += _weight(entry)
+            while len(self._entries) > 1 and self._bytes > DECODED_CACHE_BYTES:
+                self._bytes -= _weight(self._entries.pop(next(iter(self._entries))))
+
+
+def _weight(entry: Decoded | ValueError) -> int:
+    if isinstance(entry, ValueError):
+        return 1024
+    return entry.preview.width * entry.preview.height * len(entry.preview.getbands())
+
+
+def _decode_image(data: bytes) -> Decoded:
     image = _open(data)
     has_alpha = "A" in image.getbands() or "transparency" in image.info
     transparent = has_alpha and image.convert("RGBA").getchannel("A").getextrema()[0] == 0
-    return ImageInfo(
+    info = ImageInfo(
         format=(image.format or "unknown").lower(),
         width=image.width,
         height=image.height,
@@ -88,6 +149,22 @@ def inspect_image(data: bytes) -> ImageInfo:
         has_alpha=has_alpha,
         transparent_pixels=transparent,
     )
+    image.thumbnail((PREVIEW_PIXELS, PREVIEW_PIXELS))
+    return Decoded(info, image)
+
+
+_DECODED = _DecodedCache()
+
+
+def decoded(data: bytes) -> Decoded:
+    """Decode `data` fully, once per distinct content while it stays cached; ValueError saying why when the
+    bytes are not an image Pillow reads. The preview is shared: copy it before changing it."""
+    return _DECODED.get(data)
+
+
+def inspect_image(data: bytes) -> ImageInfo:
+    """Decode `data` fully; raises ValueError saying so when the bytes are not an image Pillow reads."""
+    return decoded(data).info
 
 
 def human_size(count: int) -> str:
@@ -132,17 +209,18 @@ def _decode_all(exchange: Exchange) -> list[ReturnedImage]:
             if isinstance(event.data, dict) and str(event.data.get("type", "")).endswith(COMPLETED_EVENT_SUFFIX)
         ]
         return [
-            _decode(index, item, format_path(["events", position]), exchange.downloads)
+            _decode(index, item, format_path(["events", position]), exchange.downloads, exchange.download_errors)
             for index, (position, item) in enumerate(finals)
         ]
     body = exchange.response.json_or_none()
     items = body.get("data") if isinstance(body, dict) else None
     if not isinstance(items, list):
         return []
-    return [_decode(index, item, format_path(["data", index]), exchange.downloads) for index, item in enumerate(items)]
+    return [_decode(index, item, format_path(["data", index]), exchange.downloads, exchange.download_errors)
+            for index, item in enumerate(items)]
 
 
-def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> ReturnedImage:
+def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes], failed: dict[str, str]) -> ReturnedImage:
     item = item if isinstance(item, dict) else {}
     if isinstance(item.get("b64_json"), str):
         source: ImageSource = "b64_json"
@@ -154,7 +232,7 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
     elif isinstance(item.get("url"), str):
         source = "url"
         data = downloads.get(item["url"])
-        error = None if data is not None else "the url was not downloaded"
+        error = None if data is not None else failed.get(item["url"], "the url was not downloaded")
     else:
         return ReturnedImage(index, "b64_json", None, None, "neither b64_json nor url is a string", path)
     path = f"{path}.{source}"
@@ -164,24 +242,6 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes]) -> Re
         return ReturnedImage(index, source, data, inspect_image(data), None, path)
     except ValueError as exc:
         return ReturnedImage(index, source, data, None, str(exc), path)
-
-
-THUMBNAIL_SIDE = 8
-"""Images are compared as 8x8 colour thumbnails: composition and palette, not detail."""
-
-
-def _thumbnail(data: bytes) -> Image.Image:
-    return _open(data).convert("RGB").resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BOX)
-
-
-def thumbnail_difference(first: bytes, second: bytes) -> float:
-    """How far apart two images look (0-255): the mean absolute channel difference of their 8x8 thumbnails,
-    the smaller of as is and mirrored (a variation may flip its input). ValueError when either does not decode."""
-    one, other = _thumbnail(first), _thumbnail(second)
-    return min(
-        sum(ImageStat.Stat(ImageChops.difference(one, candidate)).mean) / 3
-        for candidate in (other, ImageOps.mirror(other))
-    )
 
 
 RESAMPLING_FILTERS = (Image.Resampling.NEAREST, Image.Resampling.BOX, Image.Resampling.BILINEAR, Image.Resampling.LANCZOS)
@@ -204,6 +264,18 @@ def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, i
     return ImageChops.lighter(nearest, touched)
 
 
+@functools.lru_cache(maxsize=2)
+def _edit_reference(original: bytes, mask: bytes | None, size: tuple[int, int],
+                    ) -> tuple[tuple[Image.Image, ...], Image.Image]:
+    """The input as RGB at `size` (once per `RESAMPLING_FILTERS` when resized), and its editable area: a
+    collection uploads the same image and mask to edit after edit, so each pair is decoded once, not once per
+    result. Callers must not change the images."""
+    source = _open(original)
+    before = source.convert("RGB")
+    candidates = (before,) if before.size == size else tuple(before.resize(size, method) for method in RESAMPLING_FILTERS)
+    return candidates, _editable_area(mask, source, size)
+
+
 def _count(area: Image.Image) -> int:
     """Pixels set (255) in a two-level `L` image."""
     return area.histogram()[255]
@@ -223,13 +295,9 @@ def unchanged_outside_mask(
     area changed; `inside_changed` when any pixel inside it did.
     """
     produced = _open(result).convert("RGB")
-    source = _open(original)
-    editable = _editable_area(mask, source, produced.size)
-    before = source.convert("RGB")
-    filters = [None] if before.size == produced.size else RESAMPLING_FILTERS
+    candidates, editable = _edit_reference(original, mask, produced.size)
     largest = None
-    for method in filters:
-        candidate = before if method is None else before.resize(produced.size, method)
+    for candidate in candidates:
         red, green, blue = ImageChops.difference(candidate, produced).split()
         moved = ImageChops.lighter(ImageChops.lighter(red, green), blue)
         largest = moved if largest is None else ImageChops.darker(largest, moved)

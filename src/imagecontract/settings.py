@@ -50,6 +50,12 @@ class RunSettings:
     """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
     image_budget: image_budget.ImageBudget | None = None
     """The run's shared budget (rate, --max-images, stop flag), used only when a request sends traffic."""
+    upstream: Any = None
+    """Sandwich mode: the `gateway.upstream.Upstream` behind the target, whose journal the upstream checks read."""
+    strict: bool = False
+    """Advisory findings fail the test too (`--strict-checks`; a collection's `strict_checks: true` for its own)."""
+    baselines: dict[str, Any] = field(default_factory=dict)
+    """Facts measured on this target that later checks compare with (a one-image edit's image tokens)."""
 
     @property
     def sends_traffic(self) -> bool:

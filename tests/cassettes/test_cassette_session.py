@@ -85,6 +85,19 @@ def test_a_recording_replays_with_the_server_gone(cassette: Path, api: ImageServ
     assert replayed.headers["content-type"] == "application/json"
 
 
+def test_only_httpx_is_patched_so_each_cassette_builds_a_few_patchers(
+    cassette: Path, api: ImageServer, client: httpx.Client
+) -> None:
+    import http.client
+
+    record(cassette, api, lambda: generate(client, api), latency=0.25)
+    plain_connection, plain_transport = http.client.HTTPConnection, httpx.HTTPTransport.handle_request
+    with use_cassette(cassette, "none", base_url=api.base_url):
+        assert httpx.HTTPTransport.handle_request is not plain_transport
+        assert http.client.HTTPConnection is plain_connection
+    assert httpx.HTTPTransport.handle_request is plain_transport
+
+
 def test_replay_only_mode_without_a_cassette_names_the_command_that_records_it(cassette: Path, api: ImageServer) -> None:
     with pytest.raises(CassetteMissing) as raised:
         with use_cassette(cassette, "none", base_url=api.base_url, record_command=RECORD_COMMAND):

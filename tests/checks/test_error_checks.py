@@ -39,8 +39,12 @@ def test_error_envelope_fields_differ(judge: Judge, make_exchange: MakeExchange)
     assert reasons(outcome) == [
         ("$.error.code", 'expected "invalid_api_key", got null'),
         ("$.error.param", 'expected null, got string "image"'),
+    ]
+    reworded = judge("error_message", make_exchange(status=401, body=body, expect={"error": EXPECTED}))
+    assert reasons(reworded) == [
         ("$.error.message", 'expected a message matching /Incorrect API key/, got string "Something else entirely"'),
     ]
+    assert not reworded.fails_test() and reworded.fails_test(strict=True)
 
 
 def test_error_envelope_missing_key_is_not_null(judge: Judge, make_exchange: MakeExchange) -> None:

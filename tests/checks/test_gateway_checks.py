@@ -7,8 +7,9 @@ from typing import Callable
 
 from PIL import Image, ImageOps
 
-from imagecontract.checks import CheckOutcome
+from imagecontract.checks import ADVISORY, CheckContext, CheckOutcome, run_checks
 from imagecontract.exchange import Exchange
+from imagecontract.schemas import SchemaStore, default_schemas_dir
 from imagecontract.rules import INPUT_IMAGE_TOKENS, MIN_INPUT_IMAGE_TOKENS
 
 Judge = Callable[[str, Exchange], CheckOutcome]
@@ -19,8 +20,8 @@ def usage_with(image_tokens: int) -> dict:
             "input_tokens_details": {"text_tokens": 100, "image_tokens": image_tokens}}
 
 
-def gpt_edit(make_exchange, upload, make_image, inputs: int, image_tokens: int) -> Exchange:
-    files = [upload("image[]", make_image()) for _ in range(inputs)]
+def gpt_edit(make_exchange, upload, make_image, inputs: int, image_tokens: int, side: int = 64) -> Exchange:
+    files = [upload("image[]", make_image(size=(side, side))) for _ in range(inputs)]
     body = {"created": 1, "data": [{"b64_json": "aGk="}], "usage": usage_with(image_tokens)}
     return make_exchange("edits", params={"model": "gpt-image-1", "prompt": "p"}, body=body, files=files)
 
@@ -35,6 +36,29 @@ def test_image_tokens_for_one_of_four_inputs_fail(judge: Judge, make_exchange, u
     (failure,) = outcome.failures
     assert failure.path == "$.usage.input_tokens_details.image_tokens"
     assert f"at least {4 * MIN_INPUT_IMAGE_TOKENS} image tokens for 4 input images" in failure.reason
+
+
+def test_one_image_of_four_fails_against_this_targets_one_image_edit_where_the_floor_passes(
+    make_exchange, upload, make_image
+) -> None:
+    """An upstream billing 323 tokens per image: one forwarded of four is 323, over the fixed floor of 4 x 65."""
+    context = CheckContext(SchemaStore(default_schemas_dir()))
+    (single,) = run_checks(gpt_edit(make_exchange, upload, make_image, 1, 323), context, select=["input_images_used"])
+    assert single.passed
+    (dropped,) = run_checks(gpt_edit(make_exchange, upload, make_image, 4, 323), context, select=["input_images_used"])
+    (failure,) = dropped.failures
+    assert ("expected about 1292 image tokens for 4 input images of 64x64 (323 each, as this target billed a one-image "
+            "edit of that size), got 323, about 1.0 images' worth: not every input image was used") == failure.reason
+    (honest,) = run_checks(gpt_edit(make_exchange, upload, make_image, 4, 1292), context, select=["input_images_used"])
+    assert honest.passed
+
+
+def test_a_one_image_edit_of_another_size_is_no_baseline(make_exchange, upload, make_image) -> None:
+    """The API bills an input by its size: four small inputs are judged by the floor, not by one large input's tokens."""
+    context = CheckContext(SchemaStore(default_schemas_dir()))
+    run_checks(gpt_edit(make_exchange, upload, make_image, 1, 765, side=128), context, select=["input_images_used"])
+    (outcome,) = run_checks(gpt_edit(make_exchange, upload, make_image, 2, 510), context, select=["input_images_used"])
+    assert outcome.passed
 
 
 def test_input_images_used_needs_a_billed_edit(judge: Judge, make_exchange, upload, make_image) -> None:
@@ -69,12 +93,29 @@ def test_a_variation_like_its_input_passes(judge: Judge, make_exchange, upload, 
     assert outcome.applicable and outcome.passed
 
 
+def test_a_variation_with_another_palette_but_the_same_structure_passes(
+    judge: Judge, make_exchange, upload, images_body
+) -> None:
+    """Inverted colours, swapped channels: the edges are where they were, so it is a variation of the input."""
+    source = Image.open(io.BytesIO(picture()))
+    red, green, blue = source.split()
+    recoloured = [ImageOps.invert(source), Image.merge("RGB", (blue, red, green)), ImageOps.mirror(ImageOps.invert(source))]
+    results = []
+    for image in recoloured:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        results.append(buffer.getvalue())
+    outcome = judge("variation_resembles_input", variation(make_exchange, upload, images_body, picture(), *results))
+    assert outcome.applicable and outcome.passed
+
+
 def test_a_variation_unlike_its_input_fails(judge: Judge, make_exchange, upload, images_body, make_image) -> None:
     unrelated = make_image(color=(20, 200, 20))
     outcome = judge("variation_resembles_input", variation(make_exchange, upload, images_body, picture(), picture(), unrelated))
     (failure,) = outcome.failures
     assert failure.path == "$.data[1].b64_json"
-    assert "the input looks ignored" in failure.reason
+    assert "got 0.00: the input looks ignored" in failure.reason
+    assert outcome.severity == ADVISORY and not outcome.fails_test() and outcome.fails_test(strict=True)
 
 
 def test_variation_check_needs_a_decodable_input(judge: Judge, make_exchange, upload, images_body) -> None:

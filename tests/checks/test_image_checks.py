@@ -8,8 +8,10 @@ from typing import Any, Callable
 import pytest
 from PIL import Image
 
-from imagecontract.checks import CheckOutcome
+from imagecontract import images
+from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.exchange import Exchange, FilePart
+from imagecontract.report import pictures
 
 Judge = Callable[[str, Exchange], CheckOutcome]
 MakeExchange = Callable[..., Exchange]
@@ -157,3 +159,22 @@ def test_expected_images(judge: Judge, make_exchange: MakeExchange, make_image: 
     ]
     assert reasons(outcome)[-1][1].startswith("expected a readable image, got: not a decodable image")
     assert not judge("expected_images", make_exchange(body=body)).applicable
+
+
+def test_every_check_and_the_report_share_one_decode_per_image(
+    context: CheckContext, make_exchange: MakeExchange, make_image: MakeImage, images_body: ImagesBody,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[int] = []
+    real_open = images._open
+    monkeypatch.setattr(images, "_open", lambda data: opened.append(len(data)) or real_open(data))
+    monkeypatch.setattr(images, "_DECODED", images._DecodedCache())
+    monkeypatch.setattr(pictures, "_PICTURES", {})
+    first, second = make_image((48, 48), (10, 200, 30)), make_image((40, 40), (12, 198, 33))
+    exchange = make_exchange(params={"n": 3}, body=images_body(first, second, first),
+                             expect={"images": {"count": 3, "format": "png"}})
+    outcomes = run_checks(exchange, context)
+    applied = {outcome.name for outcome in outcomes if outcome.applicable}
+    assert {"image_count", "image_decodes", "expected_images"} <= applied
+    assert pictures.picture(first).width == 48 and pictures.picture(second).width == 40
+    assert sorted(opened) == sorted([len(first), len(second)]), "one decode per distinct image"

@@ -190,6 +190,41 @@ class TestUnchangedOutsideMask:
         assert time.perf_counter() - started < 1.0
 
 
+def test_decoded_images_are_kept_within_their_byte_budget(make_image: MakeImage, monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagecontract import images
+
+    opened: list[bytes] = []
+    real_open = images._open
+    monkeypatch.setattr(images, "_open", lambda data: opened.append(data) or real_open(data))
+    monkeypatch.setattr(images, "_DECODED", images._DecodedCache())
+    monkeypatch.setattr(images, "DECODED_CACHE_BYTES", 2 * 64 * 64 * 3)
+    first, second, third = (make_image(color=(index, 9, 9)) for index in (1, 2, 3))
+    for data in (first, second, first, third, first, second):
+        assert images.decoded(data).info.size == "64x64"
+    assert opened == [first, second, third, second], "two previews fit: the least recently used one goes"
+    with pytest.raises(ValueError, match="not a decodable image"):
+        images.decoded(b"nope")
+    with pytest.raises(ValueError, match="not a decodable image"):
+        images.decoded(b"nope")
+
+
+def test_an_edit_input_is_decoded_once_for_every_result_compared_with_it(
+    make_image: MakeImage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagecontract import images
+
+    opened: list[bytes] = []
+    real_open = images._open
+    monkeypatch.setattr(images, "_open", lambda data: opened.append(data) or real_open(data))
+    original = make_image(color=(5, 6, 7))
+    mask = make_image(mode="RGBA", color=(0, 0, 0, 255), clear=(16, 16, 48, 48))
+    results = [make_image(color=(5, 6, 9)), make_image(color=(250, 6, 7))]
+    compared = [images.unchanged_outside_mask(original, mask, result, tolerance=8).ok for result in results]
+    assert compared == [True, False]
+    assert opened.count(original) == 1 and opened.count(mask) == 1
+    assert [data for data in opened if data in results] == results
+
+
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

@@ -12,7 +12,9 @@ from imagecontract.exchange import Exchange
 ALL_CHECKS = [
     "status_code",
     "response_schema",
+    "json_content_type",
     "error_envelope",
+    "error_message",
     "no_secret_echo",
     "image_count",
     "image_decodes",
@@ -28,6 +30,14 @@ ALL_CHECKS = [
     "field_assertions",
     "latency_budget",
     "first_event_latency",
+    "no_silent_retries",
+    "request_forwarded",
+    "response_passed_through",
+    "response_unpadded",
+    "errors_passed_through",
+    "error_message_passed_through",
+    "gateway_overhead",
+    "no_upstream_leak",
 ]
 
 MakeExchange = Callable[..., Exchange]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from imagecontract.collection.loader import load_collection
 from imagecontract.collection.model import NOT_COLLECTIONS, slugify
@@ -138,3 +139,18 @@ def test_readme_collection_example_is_valid(tmp_path: Path) -> None:
     example = readme.split("## Collections", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     collection = load_collection(write(tmp_path, example))
     assert [spec.name for spec in collection.requests] == ["generate", "edit the result"]
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml (pip install pyyaml with libyaml-dev)")
+def test_collections_are_parsed_once_by_libyaml_and_keep_their_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagecontract.collection import yamlsource
+
+    parsers: list[type] = []
+    real = yamlsource._parse
+    monkeypatch.setattr(yamlsource, "_parse", lambda text, loader: parsers.append(loader) or real(text, loader))
+    path = tmp_path / "c.yaml"
+    path.write_text("name: c\nrequests:\n  - name: a\n    path: /images/generations\n    json: {model: dall-e-2}\n")
+    document = yamlsource.read_yaml(path)
+    assert parsers == [yamlsource._FastLoader] and issubclass(yamlsource._FastLoader, yaml.CSafeLoader)
+    assert document.data["requests"][0]["json"] == {"model": "dall-e-2"}
+    assert document.line_of(["requests", 0, "json", "model"]) == 5

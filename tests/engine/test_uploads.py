@@ -85,3 +85,26 @@ def test_environment_files(tmp_path: Path) -> None:
     yaml_env.write_text("prompt: [a, list]\n")
     with pytest.raises(CollectionError, match="prompt: expected a string, number or boolean, got list"):
         load_environment(yaml_env)
+
+
+def test_generated_uploads_are_drawn_once_and_reused_from_the_cache_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imagecontract.run import uploads
+
+    drawn: list[tuple] = []
+    real = uploads.generate_image
+    monkeypatch.setattr(uploads, "generate_image", lambda *args, **options: drawn.append(args) or real(*args, **options))
+    monkeypatch.setattr(uploads, "_GENERATED", {})
+    uploads.cache_generated_under(tmp_path / "uploads")
+    try:
+        spec = {"png": "96x64", "seed": "cache-test"}
+        first, again = part(spec), part(spec)
+        assert first.data == again.data and len(drawn) == 1
+        (stored,) = (tmp_path / "uploads").iterdir()
+        assert stored.read_bytes() == first.data and stored.suffix == ".png"
+        monkeypatch.setattr(uploads, "_GENERATED", {})
+        assert part(spec).data == first.data and len(drawn) == 1, "a later run reads the file instead of drawing"
+        assert part({"png": "96x64", "seed": "another"}).data != first.data and len(drawn) == 2
+    finally:
+        uploads.cache_generated_under(None)

@@ -98,7 +98,7 @@ def test_summary_json_has_run_facts_and_every_test(live_run: pytest.Pytester) ->
     assert record["nodeid"] == "collections/demo.yaml::missing prompt"
     assert record["exchange"]["response"]["status"] == 400
     assert record["budget"]["max"] > 0 and len(record["latency"]) == 1
-    assert {"name": "error_envelope", "applicable": True, "failures": []} in record["checks"]
+    assert {"name": "error_envelope", "applicable": True, "severity": "contract", "failures": []} in record["checks"]
     assert record["exchange"]["request"]["headers"]["Authorization"] == "[redacted]"
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from services import require_program
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from browser import browser_page
 
 BROKEN_IMAGES = """Array.from(document.images)
     .filter(img => !img.closest('.media.hidden') && !(img.naturalWidth > 0))
@@ -15,28 +12,17 @@ BROKEN_IMAGES = """Array.from(document.images)
 
 
 def test_report_renders_every_image_without_errors(project: pytest.Pytester, sandbox) -> None:
-    chromium = require_program("chromium", "chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
     server = sandbox()
     project.runpytest("collections", "--target", server.base_url, "--live").assert_outcomes(passed=5, failed=1)
     report = project.path / "reports" / "report.html"
     problems: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-            page.route("http*://**", lambda route: (problems.append(f"fetched {route.request.url}"), route.abort()))
-            page.goto(report.as_uri())
-            page.click("#show_all_details")
-            page.wait_for_function("Array.from(document.images).every(img => img.complete)")
-            assert page.locator("img[data-ic]").count() >= 9
-            assert page.evaluate(BROKEN_IMAGES) == []
-            assert page.locator(".ic-summary svg rect").count() == 9
-            page.screenshot(path=str(project.path / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    with browser_page(report, problems) as page:
+        page.click("#show_all_details")
+        page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+        assert page.locator("img[data-ic]").count() >= 9
+        assert page.evaluate(BROKEN_IMAGES) == []
+        assert page.locator(".ic-summary svg rect").count() == 9
+        page.screenshot(path=str(project.path / "report.png"), full_page=True)
     assert problems == []
 
 

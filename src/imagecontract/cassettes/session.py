@@ -9,7 +9,8 @@ Keys are taken out by vcrpy's before-record hooks, which vcrpy also applies
 to each new request before matching, so a recording matches a request sent
 with another key. Nothing is written until the engine calls `commit()`, which
 it does only for a completed exchange. vcrpy patches classes, not one client:
-one cassette at a time per process (xdist workers are processes).
+one cassette at a time per process (xdist workers are processes). Only httpx
+is patched: the engine sends nothing through another HTTP library.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ from imagecontract.sse import is_event, split_events
 
 REPAIR_HINT = "record it again with --record-mode all, or delete it"
 """How to get past a damaged cassette: `all` is the one mode that does not read it."""
+
+
+SKIPPED_PATCHERS = tuple(name for name in getattr(vcr.patch, "PATCHER_NAMES", ()) if name != "httpx")
+"""vcrpy's patcher groups other than httpx's, left out (its `skip_patchers`): every request the engine sends goes
+through httpx, and building the other libraries' ~40 patchers for each test cost more than replaying the request."""
 
 
 class ReplayPace(str, Enum):
@@ -179,6 +185,7 @@ def use_cassette(
         "match_on": MATCHERS,
         "before_record_request": partial(_redact_request, tuple(secrets)),
         "before_record_response": partial(_redact_response, tuple(secrets)),
+        **({"skip_patchers": SKIPPED_PATCHERS} if SKIPPED_PATCHERS else {}),
     }
     try:
         cassette = _SessionCassette.load(**settings) if MODES[mode].reads_cassette else _SessionCassette(**settings)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 
 from imagecontract.checks.registry import (
+    ADVISORY,
     CHECKS,
+    CONTRACT,
     Check,
     CheckContext,
     CheckOutcome,
@@ -20,13 +22,16 @@ from imagecontract.checks.registry import (
     selected_checks,
 )
 
-CHECK_MODULES = ("http", "schema", "errors", "images", "models", "streaming", "fields", "latency")
+CHECK_MODULES = ("http", "schema", "errors", "images", "models", "streaming", "fields", "latency", "upstream",
+                 "upstream_leaks")
 
 for _module in CHECK_MODULES:
     importlib.import_module(f"{__name__}.{_module}")
 
 __all__ = [
+    "ADVISORY",
     "CHECKS",
+    "CONTRACT",
     "CHECK_MODULES",
     "Check",
     "CheckContext",

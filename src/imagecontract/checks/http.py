@@ -55,4 +55,3 @@ def status_code(exchange: Exchange, context: CheckContext) -> list[Failure]:
     said = server_message(exchange.response) if actual >= 400 else None
     return [Failure("status_code", f"expected {expected}, got {actual}" + (f" (the server said: {said})" if said else ""))]
 
-

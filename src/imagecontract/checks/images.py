@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from imagecontract.checks.conditions import all_of, expects, is_image_answer
-from imagecontract.checks.registry import CheckContext, check
+from imagecontract.checks.registry import ADVISORY, CheckContext, check
 from imagecontract.checks.requested import Requested
 from imagecontract.exchange import Exchange, Failure
-from imagecontract.images import ImageInfo, inspect_image, returned_images, thumbnail_difference, unchanged_outside_mask
+from imagecontract.images import ImageInfo, inspect_image, returned_images, unchanged_outside_mask
 from imagecontract.jsonpath import show
 from imagecontract.rules import MASK_EXACT_FAMILIES
+from imagecontract.structure import structure_similarity
 
 IMAGE_EXPECTATIONS: dict[str, Callable[[ImageInfo], Any]] = {
     "format": lambda info: info.format,
@@ -142,22 +143,22 @@ def _variation_input(exchange: Exchange) -> bytes | None:
     return uploads[0].data
 
 
-@check(applies=all_of(is_image_answer, lambda exchange: _variation_input(exchange) is not None))
+@check(applies=all_of(is_image_answer, lambda exchange: _variation_input(exchange) is not None), severity=ADVISORY)
 def variation_resembles_input(exchange: Exchange, context: CheckContext) -> list[Failure]:
-    """A variation is derived from its input: small thumbnails of the two look alike."""
+    """A variation keeps its input's structure (edges), whatever its palette: a heuristic, so advisory."""
     source = _variation_input(exchange)
     if source is None:
         return []
-    limit = context.variation_max_difference
+    least = context.variation_min_structure
     failures = []
     for image in returned_images(exchange):
         if image.data is None or image.info is None:
             continue
-        difference = thumbnail_difference(source, image.data)
-        if difference > limit:
+        alike = structure_similarity(source, image.data)
+        if alike < least:
             reason = (
-                f"expected a variation of the input (8x8 thumbnails at most {limit:.0f} apart per channel), "
-                f"got {difference:.0f} apart: the input looks ignored"
+                f"expected a variation keeping the input's edges (correlation of 32x32 edge maps at least {least:.2f}), "
+                f"got {alike:.2f}: the input looks ignored"
             )
             failures.append(Failure("variation_resembles_input", reason, image.path))
     return failures

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from imagecontract.checks.conditions import all_of, is_json_image_answer, model_rule
 from imagecontract.checks.registry import CheckContext, check
 from imagecontract.checks.requested import Requested
 from imagecontract.exchange import Exchange, Failure
+from imagecontract.images import inspect_image
 from imagecontract.jsonpath import MISSING, describe_value, format_path
 from imagecontract.rules import MIN_INPUT_IMAGE_TOKENS, RESPONSE_FORMATS
 
@@ -90,10 +93,38 @@ def _bills_input_images(exchange: Exchange) -> bool:
     )
 
 
+def _input_size(exchange: Exchange) -> str | None:
+    """The one pixel size every input image shares (`512x512`), or None when they differ or do not decode."""
+    sizes = set()
+    for part in exchange.request.files_named("image") + exchange.request.files_named("image[]"):
+        try:
+            sizes.add(inspect_image(part.data).size)
+        except ValueError:
+            return None
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def _baseline_key(exchange: Exchange, size: str) -> str:
+    """Image tokens per input are compared only on one target, for one model and one input size (the API bills by size)."""
+    return f"image_tokens|{urlsplit(exchange.request.url).netloc}|{Requested.of(exchange).model}|{size}"
+
+
 @check(applies=_bills_input_images)
 def input_images_used(exchange: Exchange, context: CheckContext) -> list[Failure]:
     """An edit's image tokens account for every input image sent (a gateway may forward only the first)."""
     sent, tokens = _input_images(exchange), _image_tokens(exchange)
+    size = _input_size(exchange)
+    key = _baseline_key(exchange, size) if size else None
+    if key and sent == 1 and isinstance(tokens, (int, float)) and tokens > 0:
+        context.baselines.setdefault(key, tokens)
+    baseline = context.baselines.get(key) if key else None
+    if baseline and sent > 1:
+        if isinstance(tokens, (int, float)) and tokens >= (sent - 0.5) * baseline:
+            return []
+        reason = (f"expected about {sent * baseline:g} image tokens for {sent} input images of {size} ({baseline:g} each, "
+                  f"as this target billed a one-image edit of that size), got {tokens:g}, about "
+                  f"{tokens / baseline:.1f} images' worth: not every input image was used")
+        return [Failure("input_images_used", reason, format_path(list(IMAGE_TOKENS_PATH)))]
     least = sent * MIN_INPUT_IMAGE_TOKENS
     if isinstance(tokens, (int, float)) and tokens >= least:
         return []

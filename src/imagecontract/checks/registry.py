@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Collection, Iterable
+from typing import Any, Callable, Collection, Iterable
 
 from imagecontract.errors import UnknownCheck, did_you_mean
 from imagecontract.exchange import Exchange, Failure
@@ -27,8 +27,10 @@ class CheckContext:
     """How far (0-255) a colour channel may move before a pixel counts as changed."""
     edit_allowed_fraction: float = 0.001
     """The share of pixels outside the mask that may change (resampling, compression)."""
-    variation_max_difference: float = 48.0
-    """How far apart (mean channel difference of 8x8 thumbnails, 0-255) a variation may look from its input."""
+    variation_min_structure: float = 0.35
+    """How alike (correlation of 32x32 edge maps, see `structure`) a variation's edges must be to its input's."""
+    baselines: dict[str, Any] = field(default_factory=dict)
+    """Facts this run measured on its target, shared between requests (see `checks.models.input_images_used`)."""
 
     @classmethod
     def default(cls, rootdir: Path | None = None) -> CheckContext:
@@ -39,6 +41,13 @@ class CheckContext:
 CheckFunction = Callable[[Exchange, CheckContext], list[Failure]]
 Applies = Callable[[Exchange], bool]
 
+CONTRACT = "contract"
+"""A violation of the API's contract: fails the test."""
+ADVISORY = "advisory"
+"""A difference worth showing that a correct answer may have (a reworded message, a heuristic's doubt):
+shown, but fails the test only with `--strict`."""
+SEVERITIES = (CONTRACT, ADVISORY)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -48,6 +57,7 @@ class Check:
     function: CheckFunction
     applies: Applies
     summary: str
+    severity: str = CONTRACT
 
 
 @dataclass
@@ -57,25 +67,33 @@ class CheckOutcome:
     name: str
     applicable: bool
     failures: list[Failure] = field(default_factory=list)
+    severity: str = CONTRACT
 
     @property
     def passed(self) -> bool:
         return self.applicable and not self.failures
+
+    def fails_test(self, strict: bool = False) -> bool:
+        """Whether this outcome's failures fail the test: a contract check's always, an advisory's under --strict."""
+        return bool(self.failures) and (strict or self.severity == CONTRACT)
 
 
 CHECKS: dict[str, Check] = {}
 """Every check, in the order they run and are reported."""
 
 
-def check(*, applies: Applies) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check under its function name; `applies` says when it has something to judge."""
+def check(*, applies: Applies, severity: str = CONTRACT) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check under its function name; `applies` says when it has something to judge,
+    `severity` whether its findings fail the test (contract) or are shown only (advisory)."""
 
     def register(function: CheckFunction) -> CheckFunction:
         name = function.__name__
         if name in CHECKS:
             raise ValueError(f"check {name!r} is registered twice")
+        if severity not in SEVERITIES:
+            raise ValueError(f"check {name!r}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
         summary = (function.__doc__ or "").strip().split("\n", 1)[0]
-        CHECKS[name] = Check(name, function, applies, summary)
+        CHECKS[name] = Check(name, function, applies, summary, severity)
         return function
 
     return register
@@ -113,11 +131,11 @@ def run_checks(
     for name in selected_checks(exchange, select, skip):
         registered = CHECKS[name]
         if not registered.applies(exchange):
-            outcomes.append(CheckOutcome(name, applicable=False))
+            outcomes.append(CheckOutcome(name, applicable=False, severity=registered.severity))
             continue
         failures = [
             replace(failure, reason=redact(failure.reason, exchange.secrets))
             for failure in registered.function(exchange, context)
         ]
-        outcomes.append(CheckOutcome(name, applicable=True, failures=failures))
+        outcomes.append(CheckOutcome(name, applicable=True, failures=failures, severity=registered.severity))
     return outcomes

@@ -57,3 +57,22 @@ def _event_failures(event: StreamEvent, path: str, named: str | None, context: C
         reason = f"expected the event name to be its type {show(event_type)}, got {show(event.event)}"
         failures.append(Failure("response_schema", reason, path))
     return failures + context.schemas.validate(event.data, schema, at=path)
+
+
+JSON_MEDIA_TYPES = ("application/json",)
+
+
+def _is_json_body(exchange: Exchange) -> bool:
+    """A whole body (not a stream) that parses as JSON."""
+    return exchange.response.events is None and bool(exchange.response.body.strip()) and exchange.response.json_or_none() is not None
+
+
+@check(applies=_is_json_body)
+def json_content_type(exchange: Exchange, context: CheckContext) -> list[Failure]:
+    """A JSON answer says so: Content-Type application/json (SDKs parse by it)."""
+    media = exchange.response.content_type
+    if media in JSON_MEDIA_TYPES or media.endswith("+json"):
+        return []
+    shown = media or "no Content-Type"
+    return [Failure("json_content_type", f"expected Content-Type application/json for a JSON body, got {shown}: "
+                                         f"clients that go by the Content-Type (the OpenAI SDKs) will not parse it")]

@@ -1,7 +1,9 @@
 """The `imagecontract` command: one subcommand per job, each defined beside its logic.
 
-Each entry in `SUBCOMMANDS` names a module with `register(subparsers)`,
-which adds its parser and sets `func(args) -> int` as the handler.
+Each module in `SUBCOMMANDS` has `register(subparsers)`, which adds its parsers
+and sets `func(args) -> int` as the handler. Only the module of the command
+given is imported (`run` needs no sandbox, Postman or merge code); help and
+unknown commands import them all, so every command is listed.
 """
 
 from __future__ import annotations
@@ -14,31 +16,37 @@ from typing import Sequence
 from imagecontract import __version__
 from imagecontract.errors import ImageContractError
 
-SUBCOMMANDS = (
-    "imagecontract.cli.run",
-    "imagecontract.cli.serve",
-    "imagecontract.cli.postman",
-    "imagecontract.cli.matrix",
-    "imagecontract.cli.merge",
-    "imagecontract.cli.scan",
-)
+SUBCOMMANDS = {
+    "run": "imagecontract.cli.run",
+    "record": "imagecontract.cli.run",
+    "serve": "imagecontract.cli.serve",
+    "import-postman": "imagecontract.cli.postman",
+    "export-postman": "imagecontract.cli.postman",
+    "matrix": "imagecontract.cli.matrix",
+    "merge": "imagecontract.cli.merge",
+    "scan-secrets": "imagecontract.cli.scan",
+    "verify-gateway": "imagecontract.cli.verify_gateway",
+}
+"""Command name -> the module that registers it."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for `command` alone when it is known, else for every command."""
     parser = argparse.ArgumentParser(
         prog="imagecontract",
         description="Contract tests for the OpenAI Images API and compatible gateways.",
     )
     parser.add_argument("--version", action="version", version=f"imagecontract {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in SUBCOMMANDS:
+    modules = [SUBCOMMANDS[command]] if command in SUBCOMMANDS else list(dict.fromkeys(SUBCOMMANDS.values()))
+    for module_name in modules:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv else None)
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args, "accepts_extra", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -61,6 +61,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
         requests=requests,
         variables=dict(data.get("variables") or {}),
         description=data.get("description", ""),
+        strict_checks=bool(data.get("strict_checks", False)),
     )
     _check_references(collection, document, shown)
     return collection

@@ -105,6 +105,8 @@ class Collection:
     requests: tuple[RequestSpec, ...]
     variables: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    strict_checks: bool = False
+    """Advisory findings fail this collection's tests (`strict_checks: true`), as `--strict-checks` does for a run."""
 
     @property
     def slug(self) -> str:

@@ -50,6 +50,11 @@ class Target:
     api_key_env: str
     unsupported: tuple[Unsupported, ...] = ()
     description: str = ""
+    allow: tuple[str, ...] = ()
+    """Sandwich mode: differences the gateway may make on purpose (`image_url_host`, `request_field:NAME`,
+    `response_field:PATH`)."""
+    overhead_budget: float | None = None
+    """Sandwich mode: seconds the gateway may add to each request."""
 
     def skip_reason(self, nodeid: str, marks: Iterable[str]) -> str | None:
         """`declared unsupported by NAME: REASON` for the first declared capability the test needs."""
@@ -105,6 +110,8 @@ def load_targets(path: Path, *, display: str | None = None) -> Targets:
             api_key_env=entry["api_key_env"],
             unsupported=tuple(Unsupported(item["capability"], item["reason"]) for item in entry.get("unsupported", [])),
             description=entry.get("description", ""),
+            allow=tuple(entry.get("gateway", {}).get("allow", ())),
+            overhead_budget=entry.get("gateway", {}).get("overhead_budget"),
         )
     return Targets(path=Path(shown), targets=targets)
 

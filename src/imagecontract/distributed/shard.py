@@ -21,7 +21,6 @@ from typing import Callable, Sequence
 
 import yaml
 
-from imagecontract.cassettes.storage import LATENCY
 from imagecontract.collection.model import RequestSpec
 from imagecontract.collection.templating import placeholders
 from imagecontract.errors import ImageContractError
@@ -95,10 +94,12 @@ def chain_groups(units: Sequence[Unit]) -> list[list[Unit]]:
 
 def recorded_seconds(cassette: Path | None) -> float | None:
     """The latencies a cassette recorded, summed; None when there is none or it cannot be read."""
+    from imagecontract.cassettes.storage import LATENCY  # vcrpy with it, only when shards are weighed
+
     if cassette is None or not cassette.is_file():
         return None
     try:
-        document = yaml.safe_load(cassette.read_text(encoding="utf-8"))
+        document = yaml.load(cassette.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         responses = [interaction["response"] for interaction in document["interactions"]]
         return float(sum(float(response[LATENCY]) for response in responses))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):

@@ -20,6 +20,7 @@ from imagecontract.distributed.xdist_chains import chain_scheduler, chain_scopes
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget.budget import refusal, window_seconds
 from imagecontract.latency import format_table, latency_stats
+from imagecontract.pytest.gateway_hooks import install_gateway
 from imagecontract.pytest.items import CollectionFile, RequestItem, shared_client
 from imagecontract.pytest.keys import (
     CHAIN_SCOPES,
@@ -39,6 +40,7 @@ from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
 from imagecontract.report.run_totals import totals_table
 from imagecontract.run.prefetch import Prefetcher
+from imagecontract.run.uploads import cache_generated_under
 from imagecontract.settings import OptionValues, estimated_images, resolve
 
 RECORDING_PLUGIN = "recording"
@@ -89,6 +91,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--shard", default=None, metavar="K/N",
                     help="run only part K of N deterministic, balanced parts of the selected tests (chains stay together)")
     install_report(group, pluginmanager)
+    install_gateway(group, pluginmanager)
 
 
 def shares_record_mode(pluginmanager: pytest.PytestPluginManager) -> bool:
@@ -119,6 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = resolved.settings
     config.stash[TARGET] = resolved.target
+    cache_generated_under(Path(config.rootpath) / ".imagecontract" / "uploads")
     config.stash[SHARD] = resolved.shard
     config.stash[ROWS] = resolved.rows
     if resolved.fresh_store is not None:

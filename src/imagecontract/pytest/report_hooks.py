@@ -69,10 +69,12 @@ def html_path(config: pytest.Config) -> Path | None:
 
 
 def secrets_of(settings: RunSettings, result: RequestResult | None) -> list[str]:
-    """The run's key and whatever else the request's exchanges were told to keep secret."""
+    """The run's key, whatever else the request's exchanges were told to keep secret, and (sandwich mode) the
+    gateway's upstream key."""
     found = [settings.environ.get(settings.api_key_env, "")]
     if result is not None:
         found.extend(secret for exchange in result.exchanges for secret in exchange.secrets)
+        found.extend(exchange.upstream.key for exchange in result.exchanges if exchange.upstream is not None)
     return [secret for secret in dict.fromkeys(found) if secret]
 
 

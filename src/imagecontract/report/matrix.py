@@ -12,22 +12,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from imagecontract.report.matrix_causes import (
+    Cause,
+    Finding,
+    count_totals,
+    decision_html,
+    decision_markdown,
+    findings_of,
+    group_causes,
+)
+
 UNSUPPORTED_PREFIX = "declared unsupported"
 
-SYMBOLS = {"pass": "pass", "fail": "FAIL", "unsupported": "unsupported", "skipped": "skipped", "missing": "-",
-           "running": "running"}
-COLOURS = {"pass": "#dff0d8", "fail": "#f2dede", "unsupported": "#e8e8e8", "skipped": "#fcf8e3", "missing": "#ffffff",
-           "running": "#eef3fb"}
+SYMBOLS = {"pass": "pass", "fail": "FAIL", "advisory": "advisory", "unsupported": "unsupported", "skipped": "skipped",
+           "missing": "-", "running": "running"}
+COLOURS = {"pass": "#dff0d8", "fail": "#f2dede", "advisory": "#fff3cd", "unsupported": "#e8e8e8", "skipped": "#fcf8e3",
+           "missing": "#ffffff", "running": "#eef3fb"}
 REFRESH_SECONDS = 3
 """How often a page written while targets still run reloads itself."""
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One capability on one target: a verdict and, unless it passed, why."""
+    """One capability on one target: a verdict, unless it passed why, and what the answer looked like."""
 
     verdict: str
     reason: str = ""
+    findings: tuple[Finding, ...] = ()
+    status: int | None = None
+    latency: float | None = None
+    overhead: float | None = None
+    """Sandwich mode: seconds the gateway added (client latency minus upstream latency)."""
+    attempts: int | None = None
+    """Sandwich mode: how often the upstream was called."""
+
+    @property
+    def signature(self) -> tuple[str, frozenset[tuple[str, str, str, str]]]:
+        """What "differs from the reference" compares: the verdict and every reason (URLs and digests aside)."""
+        return self.verdict, frozenset(finding.exact_key for finding in self.findings)
+
+    def facts(self) -> str:
+        """`400 · 0.12 s · +0.03 s · 2 upstream calls`, the parts that are known."""
+        parts = [str(self.status)] if self.status is not None else []
+        parts += [f"{self.latency:.2f} s"] if self.latency is not None else []
+        parts += [f"+{self.overhead:.2f} s gateway"] if self.overhead is not None else []
+        parts += [f"{self.attempts} upstream call{'s' if self.attempts != 1 else ''}"] if self.attempts is not None else []
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -59,29 +89,44 @@ class Matrix:
         return len({self.cell(row, target).verdict for target in self.targets if target not in self.running}) > 1
 
     def differences(self, row: Capability) -> list[str]:
-        """Targets whose verdict on `row` differs from the reference's."""
+        """Targets whose verdict on `row`, or whose reasons, differ from the reference's."""
         if self.reference is None:
             return []
-        expected = self.cell(row, self.reference).verdict
-        return [target for target in self.targets if target != self.reference and self.cell(row, target).verdict != expected]
+        expected = self.cell(row, self.reference).signature
+        return [target for target in self.targets if target != self.reference and self.cell(row, target).signature != expected]
 
     @property
     def all_pass(self) -> bool:
         return all(self.cell(row, target).verdict == "pass" for row in self.rows for target in self.targets)
 
+    def totals(self) -> dict[str, dict[str, int]]:
+        """Per target: how many capabilities pass, fail, draw only advisories, are skipped or declared unsupported."""
+        return count_totals((target, self.cell(row, target).verdict)
+                            for target in self.targets if target not in self.running for row in self.rows)
+
+    def causes(self) -> list[Cause]:
+        """Failures and advisories grouped by root cause (same check, path and reason shape), per target."""
+        return group_causes((target, row.nodeid, self.cell(row, target).findings)
+                            for target in self.targets for row in self.rows)
+
 
 def cell_of(record: Mapping[str, Any]) -> Cell:
-    """A summary record's verdict: failing checks and errors give the reason shown on hover."""
+    """A summary record's verdict: failing checks and errors give the reason shown on hover; a pass with
+    advisory findings is `advisory`."""
     outcome = record.get("outcome")
-    if outcome == "passed":
-        return Cell("pass")
+    response = (record.get("exchange") or {}).get("response") or {}
+    upstream = record.get("upstream") or {}
+    facts = {"status": response.get("status"), "latency": response.get("latency"),
+             "overhead": upstream.get("overhead"), "attempts": upstream.get("attempts")}
+    findings = findings_of(record)
     if outcome == "skipped":
         message = str(record.get("message") or "")
         return Cell("unsupported" if UNSUPPORTED_PREFIX in message else "skipped", message)
-    reasons = [f"[{failure['check']}] {failure['path']}: {failure['reason']}" for failure in record.get("failures") or []]
-    if record.get("error"):
-        reasons.insert(0, str(record["error"]))
-    return Cell("fail", "; ".join(reasons) or str(record.get("message") or outcome))
+    reasons = [finding.reason if finding.check == "error" else f"[{finding.check}] {finding.path}: {finding.reason}"
+               + (" (advisory)" if finding.severity == "advisory" else "") for finding in findings]
+    if outcome == "passed":
+        return Cell("advisory" if findings else "pass", "; ".join(reasons), findings, **facts)
+    return Cell("fail", "; ".join(reasons) or str(record.get("message") or outcome), findings, **facts)
 
 
 def build_matrix(summaries: Mapping[str, Mapping[str, Any]], reference: str | None = None,
@@ -100,15 +145,25 @@ def build_matrix(summaries: Mapping[str, Mapping[str, Any]], reference: str | No
     return Matrix([*summaries, *running], list(rows.values()), cells, reference, list(running))
 
 
+def _cell_json(cell: Cell) -> dict[str, Any]:
+    return {"verdict": cell.verdict, "reason": cell.reason, "status": cell.status, "latency": cell.latency,
+            "overhead": cell.overhead, "attempts": cell.attempts,
+            "findings": [{"check": found.check, "path": found.path, "reason": found.reason, "severity": found.severity}
+                         for found in cell.findings]}
+
+
 def to_json(matrix: Matrix) -> str:
     return json.dumps({
         "targets": matrix.targets,
         "reference": matrix.reference,
+        "totals": matrix.totals(),
+        "causes": [{"target": cause.target, "check": cause.check, "path": cause.path, "reason_shape": cause.shape,
+                    "severity": cause.severity, "example": cause.example, "count": len(cause.tests), "tests": cause.tests}
+                   for cause in matrix.causes()],
         "rows": [
             {
                 "nodeid": row.nodeid, "endpoint": row.endpoint, "model": row.model, "capability": row.name,
-                "cells": {target: {"verdict": matrix.cell(row, target).verdict, "reason": matrix.cell(row, target).reason}
-                          for target in matrix.targets},
+                "cells": {target: _cell_json(matrix.cell(row, target)) for target in matrix.targets},
                 "differs_from_reference": matrix.differences(row),
             }
             for row in matrix.rows
@@ -118,7 +173,7 @@ def to_json(matrix: Matrix) -> str:
 
 def to_markdown(matrix: Matrix) -> str:
     head = ["endpoint", "model", "capability", *matrix.targets] + (["differs from " + matrix.reference] if matrix.reference else [])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [decision_markdown(matrix.totals(), matrix.causes()) + "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in matrix.rows:
         cells = []
         for target in matrix.targets:
@@ -149,21 +204,24 @@ def to_html(matrix: Matrix, reports: Mapping[str, str] | None = None) -> str:
             cell = matrix.cell(row, target)
             reason = html.escape(cell.reason)
             detail = f"<details><summary>{SYMBOLS[cell.verdict]}</summary>{reason}</details>" if reason else SYMBOLS[cell.verdict]
-            cells.append(f'<td class="{cell.verdict}" title="{reason}" style="background:{COLOURS[cell.verdict]}">{detail}</td>')
+            facts = f'<div class="facts">{html.escape(cell.facts())}</div>' if cell.facts() else ""
+            cells.append(f'<td class="{cell.verdict}" title="{reason}" style="background:{COLOURS[cell.verdict]}">{detail}{facts}</td>')
         if matrix.reference:
             cells.append(f"<td>{html.escape(', '.join(matrix.differences(row)))}</td>")
         body.append(f"<tr class=\"{'differs' if matrix.varies(row) else 'same'}\"><td>{html.escape(row.endpoint)}</td><td>{html.escape(row.model)}</td>"
                     f"<td title=\"{html.escape(row.nodeid)}\">{html.escape(row.name)}</td>{''.join(cells)}</tr>")
-    verdict = "every capability passes on every target" if matrix.all_pass else "some capabilities differ"
+    verdict = "every capability passes on every target" if matrix.all_pass else "not every capability passes everywhere"
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8">{_refresh(matrix)}<title>imagecontract compatibility matrix</title>
 <style>body{{font-family:Helvetica,Arial,sans-serif;font-size:13px;margin:16px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}}th{{background:#f5f5f5}}
-details summary{{cursor:pointer}}details[open]{{max-width:28em}}body.only-differing tr.same{{display:none}}
+details summary{{cursor:pointer}}details[open]{{max-width:28em}}.facts{{color:#555;font-size:11px}}
+tr.cause.contract td:nth-child(2){{color:#a94442;font-weight:bold}}body.only-differing tr.same{{display:none}}
 .progress{{background:#eef3fb;padding:4px 8px}}</style></head>
 <body><h1>imagecontract compatibility matrix</h1>{_progress(matrix)}<p>{len(matrix.rows)} capabilities, {len(matrix.targets)} targets: {verdict}.</p>
+{decision_html(matrix.totals(), matrix.causes())}
 {_filter(matrix)}
-<table><thead><tr><th>endpoint</th><th>model</th><th>capability</th>{head_cells}</tr></thead>
+<table class="capabilities"><thead><tr><th>endpoint</th><th>model</th><th>capability</th>{head_cells}</tr></thead>
 <tbody>{''.join(body)}</tbody></table></body></html>
 """
 

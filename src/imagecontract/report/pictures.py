@@ -8,11 +8,11 @@ import io
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from imagecontract.images import human_size
+from imagecontract.images import PREVIEW_PIXELS, decoded, human_size
 
-THUMBNAIL_PIXELS = 256
+THUMBNAIL_PIXELS = PREVIEW_PIXELS
 """The longest side of a thumbnail."""
 
 _JPEG_QUALITY = 80
@@ -69,15 +69,14 @@ def picture(data: bytes) -> Picture:
 
 
 def _make_picture(key: str, data: bytes) -> Picture:
+    """From the decode the checks already made (`images.decoded`), so the report decodes nothing again."""
     try:
-        image = Image.open(io.BytesIO(data))
-        kind, width, height = (image.format or "unknown").lower(), image.width, image.height
-        image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        thumbnail = _smallest(data, kind, (width, height), image)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+        found = decoded(data)
+    except ValueError:
         return Picture(key, f"<undecodable, {human_size(len(data))}>", None, None, None)
-    return Picture(key, f"<{kind} {width}x{height}, {human_size(len(data))}>", width, height, thumbnail)
+    info = found.info
+    thumbnail = _smallest(data, info.format, (info.width, info.height), found.preview)
+    return Picture(key, f"<{info.format} {info.size}, {human_size(len(data))}>", info.width, info.height, thumbnail)
 
 
 def _smallest(original: bytes, kind: str, size: tuple[int, int], image: Image.Image) -> Thumbnail:

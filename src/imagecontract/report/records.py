@@ -81,6 +81,7 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
             {
                 "name": outcome.name,
                 "applicable": outcome.applicable,
+                "severity": outcome.severity,
                 "failures": [{"reason": failure.reason, "path": failure.path} for failure in outcome.failures],
             }
             for outcome in (result.outcomes if result else [])
@@ -89,6 +90,11 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
             {"check": failure.check, "reason": failure.reason, "path": failure.path}
             for failure in (result.failures if result else [])
         ],
+        "advisories": [
+            {"check": failure.check, "reason": failure.reason, "path": failure.path}
+            for failure in (result.advisories if result else [])
+        ],
+        "upstream": _upstream(exchange),
         "error": result.error if result else None,
         "cassette": _relative(result.cassette, facts.root) if result and result.cassette else None,
         "replayed": bool(result and result.replayed),
@@ -122,6 +128,16 @@ def _model(spec: RequestSpec, exchange: Exchange | None) -> str | None:
         sent = exchange.request
         return effective_model(sent.params, spec.endpoint, [part.field for part in sent.files])
     return spec.model
+
+
+def _upstream(exchange: Exchange | None) -> dict[str, Any] | None:
+    """Sandwich mode: how often the upstream was called for this request, and what the gateway added to its time."""
+    view = exchange.upstream if exchange is not None else None
+    if view is None:
+        return None
+    overhead = view.overhead(exchange.response.elapsed)
+    return {"attempts": view.attempts, "correlated_by": view.correlated_by,
+            "overhead": round(overhead, 4) if overhead is not None else None, "overhead_budget": view.overhead_budget}
 
 
 def _budget(budget: Budget) -> dict[str, float | None]:

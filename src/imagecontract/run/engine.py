@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import httpx
 
-from imagecontract.cassettes.session import CassetteSession, use_cassette
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.collection.model import Collection, Expectation, RequestSpec
 from imagecontract.collection.templating import layered, render
@@ -26,10 +26,14 @@ from imagecontract.image_budget.budget import expected_images
 from imagecontract.images import returned_images
 from imagecontract.jsonpath import MISSING, lookup, parse_path
 from imagecontract.latency import Budget, budget_for
-from imagecontract.run.http import download, send
+from imagecontract.run.http import send
+from imagecontract.run.image_urls import fetch_images, image_urls
 from imagecontract.run.uploads import file_part
 from imagecontract.schemas import SchemaStore
 from imagecontract.settings import REPLAY_PLACEHOLDER_KEY, RunSettings
+
+if TYPE_CHECKING:
+    from imagecontract.cassettes.session import CassetteSession
 
 MIN_SECRET_CHARS = 8
 """Shorter "keys" (test stand-ins like `x`) are not redacted: hiding every `x` would garble all text."""
@@ -54,6 +58,8 @@ class RequestResult:
     exchanges: list[Exchange] = field(default_factory=list)
     outcomes: list[CheckOutcome] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    advisories: list[Failure] = field(default_factory=list)
+    """Findings of advisory checks: shown, not failing the test (unless strict checks made them failures)."""
     error: str | None = None
     cassette: Path | None = None
     replayed: bool = False
@@ -87,7 +93,7 @@ def run_request(
     budget = budget_for(spec.expect, spec.endpoint, size, settings.latency_scale)
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")
     result = RequestResult(collection=collection, spec=spec, budget=budget)
-    context = CheckContext(schemas=settings.schemas or SchemaStore.default())
+    context = CheckContext(schemas=settings.schemas or SchemaStore.default(), baselines=settings.baselines)
     result.cassette = cassette
     try:
         with _recording(settings, cassette, secrets) as session:
@@ -98,7 +104,9 @@ def run_request(
                     exchange.repeat_latencies = tuple(result.latencies)
                 outcomes = run_checks(exchange, context, select=expect.get("checks"), skip=expect.get("skip_checks", ()))
                 result.outcomes = outcomes
-                result.failures.extend(failure for outcome in outcomes for failure in outcome.failures)
+                for outcome in outcomes:
+                    strict = settings.strict or collection.strict_checks
+                    (result.failures if outcome.fails_test(strict) else result.advisories).extend(outcome.failures)
             if session is not None:
                 if not result.failures or not session.path.exists():
                     session.commit()
@@ -192,9 +200,12 @@ def _form_text(value: Any) -> str:
 
 @contextlib.contextmanager
 def _recording(settings: RunSettings, cassette: Path | None, secrets: tuple[str, ...]) -> Iterator[CassetteSession | None]:
+    """The cassette session around one request, or None live. vcrpy is imported only here: a live run never loads it."""
     if cassette is None:
         yield None
         return
+    from imagecontract.cassettes.session import use_cassette
+
     with use_cassette(
         cassette, settings.record_mode, base_url=settings.target, secrets=secrets, pace=settings.replay_pace,
         record_command=settings.record_command,
@@ -212,7 +223,11 @@ def _exchange(
     expected = Expectation.of(expect)
     images = expected_images(sent.params, expected.status)
     expects_429 = expected.status == 429
+    upstream, attempts, started = None, 0, time.time()
+    if settings is not None and settings.upstream is not None:
+        sent, correlation = settings.upstream.tag(sent)
     for attempt in range(retry.MAX_RETRIES + 1):
+        attempts += 1
         if shared is not None:
             shared.acquire(images)
         response = send(client, sent, timeout=spec.timeout)
@@ -224,21 +239,20 @@ def _exchange(
         if result is not None:
             result.retries.append(f"429 on attempt {attempt + 1}: {retry.retry_wait_text(response.headers, wait)}")
         retry.pause_for_retry(wait)
+    if settings is not None and settings.upstream is not None:
+        upstream = settings.upstream.observe(correlation, started, time.time(), attempts)
     if session is not None:
         response.elapsed = session.latency(response.elapsed)
         times = session.event_times()
         if times is not None and response.events is not None and len(times) == len(response.events):
             response.events = [dataclasses.replace(event, at=at) for event, at in zip(response.events, times)]
-    downloads: dict[str, bytes] = {}
-    body = response.json_or_none()
-    if 200 <= response.status < 300 and isinstance(body, dict):
-        for item in body.get("data") or []:
-            url = item.get("url") if isinstance(item, dict) else None
-            if isinstance(url, str) and url.startswith(("http://", "https://")) and url not in downloads:
-                downloads[url] = download(client, url)
+    downloads, download_errors = {}, {}
+    if 200 <= response.status < 300:
+        downloads, download_errors = fetch_images(client, image_urls(response.json_or_none(), response.events))
     return Exchange(
         request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
-        first_event_budget=budget.first_event, percentile_budgets=budget.percentiles,
+        first_event_budget=budget.first_event, percentile_budgets=budget.percentiles, download_errors=download_errors,
+        upstream=upstream,
     )
 
 

@@ -2,13 +2,19 @@
 
 Generated images are deterministic (same spec, same bytes), so recorded
 cassettes keep matching; they are flat shapes that compress to a few KB.
+Each distinct spec is drawn and encoded once: kept in memory for the run and,
+once the plugin names a directory, as a file named by the spec's hash there
+(`.imagecontract/uploads/`), so later runs read it instead of encoding again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import mimetypes
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -21,6 +27,18 @@ from imagecontract.images import inspect_image
 from imagecontract.rules import parse_size
 
 IMAGE_FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
+
+GENERATOR_VERSION = 1
+"""Part of every cached upload's name: change it when `generate_image` draws differently."""
+
+_GENERATED: dict[str, bytes] = {}
+_cache_dir: list[Path] = []
+
+
+def cache_generated_under(directory: Path | None) -> None:
+    """Keep generated uploads as files in `directory` (created when first written); None: in memory only."""
+    _cache_dir[:] = [directory] if directory is not None else []
+
 
 _PALETTE = ((46, 134, 193), (231, 76, 60), (241, 196, 15), (39, 174, 96), (142, 68, 173), (52, 73, 94))
 
@@ -76,7 +94,7 @@ def _generated(field: str, spec: Mapping[str, Any], where: str) -> FilePart:
         raise FixtureError(f"{where}.pad_to_bytes: padding is supported for png images only")
     if kind == "jpeg" and (spec.get("alpha") or spec.get("mask")):
         raise FixtureError(f"{where}: jpeg has no alpha channel; use png or webp for alpha or mask images")
-    data = generate_image(
+    data = generated_once(
         kind, width, height,
         alpha=bool(spec.get("alpha")), mask=bool(spec.get("mask")),
         seed=str(spec.get("seed", field)), pad_to_bytes=spec.get("pad_to_bytes"),
@@ -84,6 +102,44 @@ def _generated(field: str, spec: Mapping[str, Any], where: str) -> FilePart:
     pil_format, content_type = IMAGE_FORMATS[kind]
     filename = spec.get("filename", f"{field.strip('[]') or 'image'}.{kind}")
     return FilePart(field, filename, spec.get("content_type", content_type), data)
+
+
+def generated_once(kind: str, width: int, height: int, **options: Any) -> bytes:
+    """`generate_image(...)`, made once per distinct spec: from memory, else the cache directory, else drawn
+    (and stored in both). A file is written under a temporary name and renamed, so a reader never sees half of it."""
+    key = hashlib.sha256(json.dumps([GENERATOR_VERSION, kind, width, height, options], sort_keys=True).encode()).hexdigest()[:32]
+    if key in _GENERATED:
+        return _GENERATED[key]
+    path = _cache_dir[0] / f"{key}.{kind}" if _cache_dir else None
+    data = _read(path)
+    if data is None:
+        data = generate_image(kind, width, height, **options)
+        _store(path, data)
+    _GENERATED[key] = data
+    return data
+
+
+def _read(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _store(path: Path | None, data: bytes) -> None:
+    """Best effort: an unwritable cache directory only costs the next run the time to draw again."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        return
 
 
 def generate_image(

@@ -10,6 +10,7 @@ from starlette.routing import Route
 from imagecontract.rules import ENDPOINTS
 from imagecontract.sandbox.config import SandboxConfig
 from imagecontract.sandbox.faults import parse_faults
+from imagecontract.sandbox.journal import JOURNAL_PATH, Journal, journal_route
 from imagecontract.sandbox.messages import IMAGE_EXPIRED, IMAGE_NOT_FOUND, ApiError
 from imagecontract.sandbox.pipeline import Sandbox, answer, error_response
 from imagecontract.sandbox.ratelimit import RateLimiter
@@ -22,12 +23,14 @@ BLOB_MEDIA_TYPE = "application/xml"
 
 def create_app(config: SandboxConfig) -> Starlette:
     """A fresh app with its own counters, store and limiter; raises FaultError for a bad fault spec."""
+    store = ImageStore(clock=config.clock)
     sandbox = Sandbox(
         config=config,
         faults=parse_faults(config.faults),
         stats=Stats(),
-        store=ImageStore(clock=config.clock),
+        store=store,
         limiter=RateLimiter(config.rate_limit, config.clock) if config.rate_limit else None,
+        journal=Journal(resolve=lambda url: _stored(store, url)),
     )
 
     def endpoint_route(endpoint: str) -> Route:
@@ -49,16 +52,31 @@ def create_app(config: SandboxConfig) -> Starlette:
         sandbox.stats.download()
         return Response(data, media_type=content_type)
 
+    async def journal(request: Request) -> Response:
+        return await journal_route(sandbox.journal, request)
+
     async def unknown(request: Request) -> Response:
         sandbox.stats.request(None)
-        return error_response(sandbox, None, ApiError("not_found", method=request.method, path=request.url.path))
+        entry = await sandbox.journal.received(request, None)
+        error = ApiError("not_found", method=request.method, path=request.url.path)
+        return sandbox.journal.sent(entry, error_response(sandbox, None, error))
 
     routes = [
         *(endpoint_route(endpoint) for endpoint in ENDPOINTS),
         Route(STATS_PATH, stats, methods=["GET"]),
+        Route(JOURNAL_PATH, journal, methods=["GET"]),
         Route(URL_PREFIX + "{name}", image_file, methods=["GET"]),
         Route("/v1/{path:path}", unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     return app
+
+
+def _stored(store: ImageStore, url: str) -> bytes | None:
+    """The bytes behind one of this sandbox's image URLs (for the journal), or None."""
+    _, found, name = url.partition(URL_PREFIX)
+    try:
+        return store.get(name)[0] if found else None
+    except (KeyError, ImageExpired):
+        return None

@@ -7,7 +7,7 @@ import base64
 import binascii
 import hmac
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Callable, Mapping
 
@@ -19,6 +19,7 @@ from imagecontract.redact import mask_key
 from imagecontract.sandbox import bodies, imaging, streaming, validation
 from imagecontract.sandbox.config import SandboxConfig
 from imagecontract.sandbox.faults import FaultSet
+from imagecontract.sandbox.journal import Journal
 from imagecontract.sandbox.messages import ERROR_PAGE, ApiError, ErrorReply
 from imagecontract.sandbox.ratelimit import RateLimiter
 from imagecontract.sandbox.stats import Stats
@@ -35,6 +36,7 @@ class Sandbox:
     stats: Stats
     store: ImageStore
     limiter: RateLimiter | None
+    journal: Journal = field(default_factory=Journal)
 
 
 def _basic_password(credentials: str) -> str:
@@ -69,8 +71,9 @@ def _reason(status: int) -> str:
 async def answer(sandbox: Sandbox, request: Request, endpoint: str) -> Response:
     """The full response to `POST /v1/images/{endpoint}`."""
     sandbox.stats.request(endpoint)
+    entry = await sandbox.journal.received(request, endpoint)
     with sandbox.stats.answering():
-        return await _answer(sandbox, request, endpoint)
+        return sandbox.journal.sent(entry, await _answer(sandbox, request, endpoint))
 
 
 async def _answer(sandbox: Sandbox, request: Request, endpoint: str) -> Response:

@@ -1,0 +1,32 @@
+"""A real open-source gateway in sandwich mode: LiteLLM's proxy in front of the sandbox, the contract suite through it.
+
+What it flags is in README.md ("A real gateway: LiteLLM's proxy"); this test holds the run to the root causes
+that matter to a platform engineer, so a change in LiteLLM or in the suite that hides one of them shows.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from litellm_gateway import MASTER_KEY, running_litellm
+from sandwich_helpers import UPSTREAM_KEY, project
+
+
+def test_litellm_through_sandwich_mode_names_its_root_causes(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                                             sandbox) -> None:
+    suite = project(pytester, monkeypatch)
+    monkeypatch.setenv("OPENAI_API_KEY", MASTER_KEY)
+    upstream = sandbox(api_key=UPSTREAM_KEY)
+    with running_litellm(suite.path, upstream.base_url, UPSTREAM_KEY) as gateway:
+        result = suite.runpytest("collections/contract", "--target", gateway, "--live", "--upstream", upstream.origin,
+                                 "-p", "no:cacheprovider", "-p", "no:xdist")
+    output = result.stdout.str()
+    tests = json.loads((suite.path / "reports" / "summary.json").read_text())["tests"]
+    assert all(test["outcome"] in ("passed", "failed", "skipped") for test in tests) and len(tests) >= 50
+    flagged = {failure["check"] for test in tests for failure in test["failures"] + test["advisories"]}
+    assert {"no_upstream_leak", "response_unpadded", "errors_passed_through", "response_schema"} <= flagged, output[-4000:]
+    assert "carries the upstream's internal address 127.0.0.1:" in output
+    assert "imagecontract gateway overhead" in output
+    assert UPSTREAM_KEY not in output and MASTER_KEY not in output
