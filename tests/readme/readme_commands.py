@@ -16,12 +16,24 @@ def split_comment(line: str) -> tuple[str, str]:
     return command.strip(), comment.strip()
 
 
+HEREDOC = re.compile(r"<<-?'?(\w+)'?")
+
+
 def sh_lines(text: str) -> list[str]:
-    """Each command of each fenced `sh` block (continuation lines joined), comments kept."""
-    lines = []
+    """Each command of each fenced `sh` block (continuation lines joined), trailing comments kept; comment lines
+    and the body of a here-document (data, not commands) left out."""
+    lines: list[str] = []
     for block in SH_BLOCK.findall(text):
-        joined = re.sub(r"\\\n\s*", "", block)
-        lines.extend(line.strip() for line in joined.splitlines() if line.strip())
+        ending = None
+        for line in re.sub(r"\\\n\s*", "", block).splitlines():
+            line = line.strip()
+            if ending is not None:
+                ending = None if line == ending else ending
+                continue
+            if line and not line.startswith("#"):
+                lines.append(line)
+                found = HEREDOC.search(split_comment(line)[0])
+                ending = found.group(1) if found else None
     return lines
 
 
