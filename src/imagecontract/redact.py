@@ -9,6 +9,8 @@ from functools import partial
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote, quote_plus
 
+from imagecontract.secret_pieces import carried, find_pieces
+
 MASK = "***"
 _SHOWN_PREFIX = 6
 _SHOWN_SUFFIX = 3
@@ -55,10 +57,23 @@ PUBLIC_KEY_PREFIXES = ("sk-proj-", "sk-svcacct-", "sk-admin-")
 
 @dataclass(frozen=True)
 class Leak:
-    """Where a secret's start appears in a text, and how many of its characters."""
+    """Where a piece of a secret appears in a text: `length` characters of the text at `offset`, which show
+    `shown` characters of the secret from its character `start`, written as is or in `form` (base64, ...)."""
 
     offset: int
     shown: int
+    start: int = 0
+    form: str = ""
+    length: int = 0
+
+    @property
+    def end(self) -> int:
+        return self.offset + (self.length or self.shown)
+
+    @property
+    def prefix(self) -> bool:
+        """Whether the piece is a start of the secret, written as is."""
+        return self.start == 0 and not self.form
 
 
 def allowed_prefix(secret: str) -> int:
@@ -68,23 +83,25 @@ def allowed_prefix(secret: str) -> int:
 
 
 def find_leaks(secret: str, text: str) -> list[Leak]:
-    """Every place where more of `secret`'s start shows than `allowed_prefix` (all of a shorter secret).
+    """Every place where a piece of `secret` shows (`secret_pieces`): more of its start than `allowed_prefix`,
+    or any 8 or more of its characters in a row, in any case, as is or base64, percent- or JSON-escaped.
 
-    A gateway that echoes "only" the first 20 characters of a key has leaked most of it, so a
-    prefix counts as much as the whole.
+    A gateway that echoes "only" the last 16 characters of a key has leaked most of it, so a piece
+    counts as much as the whole.
     """
-    if not secret:
-        return []
-    marker = secret[: allowed_prefix(secret) + 1]
-    leaks = []
-    offset = text.find(marker)
-    while offset != -1:
-        shown = len(marker)
-        while shown < len(secret) and offset + shown < len(text) and text[offset + shown] == secret[shown]:
-            shown += 1
-        leaks.append(Leak(offset, shown))
-        offset = text.find(marker, offset + shown)
-    return leaks
+    return [
+        Leak(piece.offset, carried(piece.spelling, piece.length), piece.start, piece.spelling.form, piece.length)
+        for piece in find_pieces(secret, text, allowed_prefix(secret))
+    ]
+
+
+def leak_words(leak: Leak, secret: str) -> tuple[str, str]:
+    """How much a leak shows and in what form, for a message that never carries it: (`all`, ``),
+    (`the first 9`, ``), (`12`, ` in base64`)."""
+    form = f" in {leak.form}" if leak.form == "base64" else f" {leak.form}" if leak.form else ""
+    if leak.start == 0 and leak.shown >= len(secret):
+        return "all", form
+    return (f"the first {leak.shown}" if leak.start == 0 else str(leak.shown)), form
 
 
 def _longest_first(secrets: Iterable[str]) -> list[str]:
@@ -98,7 +115,7 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
         pieces, position = [], 0
         for leak in find_leaks(secret, text):
             pieces += [text[position:leak.offset], REDACTED]
-            position = leak.offset + leak.shown
+            position = leak.end
         text = "".join(pieces) + text[position:] if pieces else text
     return text
 
@@ -160,7 +177,8 @@ class LogRedactor:
         self._previous: Callable[..., logging.LogRecord] | None = None
 
     def add(self, secrets: Iterable[str]) -> None:
-        self.secrets.update(secret for secret in secrets if secret)
+        """Learn `secrets`; the set is replaced, never changed in place, as other threads may be logging."""
+        self.secrets = self.secrets | {secret for secret in secrets if secret}
 
     def install(self) -> None:
         self.active = True
@@ -172,7 +190,7 @@ class LogRedactor:
         """Stop scrubbing and restore the previous factory, unless another was installed on top since
         (that one still calls this, which then passes records through)."""
         self.active = False
-        self.secrets.clear()
+        self.secrets = set()
         if self._previous is not None and logging.getLogRecordFactory() == self._record:
             logging.setLogRecordFactory(self._previous)
             self._previous = None

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from imagecontract.errors import ScanError
-from imagecontract.redact import MASK, allowed_prefix, find_leaks
+from imagecontract.redact import MASK, allowed_prefix, find_leaks, leak_words
 
 SKIPPED_DIRS = frozenset({".git", ".venv", "node_modules"})
 """Directories never entered: history, installed packages, not what a run writes."""
@@ -163,9 +163,14 @@ def _secret_spans(text: str, secrets: Sequence[Secret]) -> list[_Span]:
     for secret in secrets:
         allowed = allowed_prefix(secret.value)
         for leak in find_leaks(secret.value, text):
-            whole = leak.shown == len(secret.value)
-            kind = secret.label if whole else f"a {leak.shown}-character prefix of {secret.label}"
-            spans.append(_Span(leak.offset, leak.offset + leak.shown, kind, allowed))
+            amount, form = leak_words(leak, secret.value)
+            if amount == "all":
+                kind = f"{secret.label}{form}"
+            elif leak.prefix:
+                kind = f"a {leak.shown}-character prefix of {secret.label}{form}"
+            else:
+                kind = f"{amount} characters of {secret.label}{form}"
+            spans.append(_Span(leak.offset, leak.end, kind, allowed if leak.prefix else 0))
     return spans
 
 

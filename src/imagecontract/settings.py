@@ -10,7 +10,7 @@ import os
 import shlex
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from imagecontract.cassettes.modes import MODES, RecordMode
 from imagecontract.collection.environment import load_environment
@@ -50,6 +50,14 @@ class RunSettings:
     """`recorded` gives a replayed stream back at its recorded pace, `instant` at once."""
     image_budget: image_budget.ImageBudget | None = None
     """The run's shared budget (rate, --max-images, stop flag), used only when a request sends traffic."""
+    request_timeout: float | None = None
+    """`--request-timeout`: each request's deadline (send to last byte) when it gives no `timeout:` of its own."""
+    secret_envs: tuple[str, ...] = ()
+    """`--secret-env NAME`: more values to keep secret, e.g. the upstream key a gateway holds, should it echo it."""
+    fixtures_anywhere: bool = False
+    """`--allow-outside-fixtures`: a fixture may be any file, not only one of the collection's project."""
+    on_secrets: Callable[[tuple[str, ...]], None] | None = None
+    """Told each request's secrets before it is sent, so logs written while it runs already hide them."""
     upstream: Any = None
     """Sandwich mode: the `gateway.upstream.Upstream` behind the target, whose journal the upstream checks read."""
     strict: bool = False
@@ -120,6 +128,9 @@ class OptionValues:
     concurrency: int | None = None
     shard: str | None = None
     numprocesses: Any = None
+    request_timeout: float | None = None
+    secret_env: Sequence[str] = ()
+    allow_outside_fixtures: bool = False
 
     @classmethod
     def of(cls, namespace: Any) -> OptionValues:
@@ -167,7 +178,13 @@ def resolve(values: OptionValues, rootdir: Path, environ: Mapping[str, str], *, 
         schemas=SchemaStore(Path(values.schemas_dir)) if values.schemas_dir else SchemaStore.default(rootdir),
         record_command=f"imagecontract run --record-mode once --target {shlex.quote(values.target or target)}"
                        + (f" --cassette-dir {shlex.quote(values.cassette_dir)}" if values.cassette_dir else ""),
+        request_timeout=values.request_timeout,
+        secret_envs=tuple(values.secret_env),
+        fixtures_anywhere=values.allow_outside_fixtures,
     )
+    if values.request_timeout is not None and not values.request_timeout > 0:
+        raise ImageContractError(f"--request-timeout {values.request_timeout:g}: expected seconds above 0, "
+                                 f"e.g. --request-timeout 60")
     check_concurrency(values)
     resolved = Resolved(settings, named, parse_shard(values.shard) if values.shard else None)
     resolved.rows = load_rows(Path(values.iteration_data)) if values.iteration_data else None

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from imagecontract.exchange import StreamEvent
+from imagecontract.run.bodyshape import json_too_deep
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _BLOCK_END = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
@@ -33,7 +34,7 @@ class BlockReader:
     """Cuts a stream into event blocks as its chunks arrive."""
 
     def __init__(self) -> None:
-        self._pending = b""
+        self._pending = bytearray()
         self._searched = 0
         """Where the next search for a block end starts (a block end is at most four bytes)."""
 
@@ -45,15 +46,20 @@ class BlockReader:
         for match in _BLOCK_END.finditer(self._pending, max(0, self._searched - 3)):
             if match.end() == len(self._pending) and self._pending.endswith(b"\r"):
                 break
-            blocks.append(self._pending[start:match.end()])
+            blocks.append(bytes(self._pending[start:match.end()]))
             start = match.end()
-        self._pending = self._pending[start:]
+        del self._pending[:start]
         self._searched = len(self._pending)
         return blocks
 
+    @property
+    def pending(self) -> int:
+        """Bytes of the event still being read: an endless line grows it (the buffer grows in place, never copied)."""
+        return len(self._pending)
+
     def rest(self) -> bytes:
         """What the stream left after its last complete block (a cut-off event, or nothing)."""
-        rest, self._pending, self._searched = self._pending, b"", 0
+        rest, self._pending, self._searched = bytes(self._pending), bytearray(), 0
         return rest
 
 
@@ -87,7 +93,7 @@ def parse_event(block: str, at: float) -> StreamEvent | None:
     text = "\n".join(data_lines)
     data: Any
     try:
-        data = json.loads(text)
+        data = json.loads(text) if not json_too_deep(text.encode()) else text
     except ValueError:
         data = text
     return StreamEvent(event=name, data=data, at=at)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import httpx
 import pytest
 import yaml
-from conftest import PNG, ImageServer, make_png
+from image_server import PNG, ImageServer, make_png
 
 from imagecontract.cassettes.session import CassetteSession, RecordMode, use_cassette
 from imagecontract.errors import CassetteCorrupt, CassetteError, CassetteMissing, RequestChanged

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest import PNG, make_png
+from image_server import PNG, make_png
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from vcr.request import Request

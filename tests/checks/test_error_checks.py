@@ -92,7 +92,7 @@ def test_no_secret_echo_catches_the_key_in_the_body(
 ) -> None:
     outcome = judge("no_secret_echo", make_exchange(status=401, body=envelope(message=message), secrets=("other-secret", SECRET)))
     assert reasons(outcome) == [
-        ("$.error.message", f"echoes {amount} of the {len(SECRET)} characters of secret 2 of 2; at most 6 may be shown")
+        ("$.error.message", f"echoes {amount} of the {len(SECRET)} characters of secret 2 of 2; at most 6 may be shown, and no 8 in a row")
     ]
     assert SECRET[:7] not in outcome.failures[0].reason
 

@@ -119,7 +119,31 @@ def test_postman_mirror_has_the_six_requests_and_variables() -> None:
 def test_slugify() -> None:
     assert slugify("Image generations [URL]") == "image-generations-url"
     assert slugify("gpt-image-1.5 1536x1024") == "gpt-image-1-5-1536x1024"
-    assert slugify("***") == "unnamed"
+    assert slugify("***").startswith("unnamed-") and slugify("***") != slugify("???")
+
+
+@pytest.mark.parametrize(("name", "slug"), [
+    ("生成", "生成"), ("🐱", "cat-face"), ("🐶 gen", "dog-face-gen"), ("café ☕️", "café-hot-beverage"), ("नमस्ते", "नमस्ते"),
+])
+def test_slugify_keeps_names_in_any_script_readable(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+@pytest.mark.parametrize("name", ["x" * 322, "生成" * 200, "gen " * 100])
+def test_slugify_bounds_a_long_name_and_keeps_it_unique(name: str) -> None:
+    slug = slugify(name)
+    assert len(slug.encode()) <= 96 and slug == slugify(name) and slug != slugify(name + "!")
+    assert slug.startswith(slugify(name[:20])[:10])
+
+
+def test_the_bundled_cassettes_keep_their_file_names() -> None:
+    from imagecontract.run.engine import RunSettings
+
+    settings = RunSettings(cassette_dir=REPO / "cassettes")
+    files = [settings.cassette_path(load_collection(path), spec)
+             for path in sorted((REPO / "collections").rglob("*.yaml")) if path.name != "targets.yaml"
+             for spec in load_collection(path).requests]
+    assert len(files) > 40 and [path for path in files if not path.is_file()] == []
 
 
 def test_cassette_slug_keeps_the_path_below_collections() -> None:

@@ -68,6 +68,44 @@ def huge_body(*, declared: int | None) -> Script:
     return script
 
 
+def endless_events() -> Script:
+    """A `text/event-stream` that sends a small event every 0.1 s and never ends."""
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}))
+        event = b'event: image_generation.partial_image\ndata: {"partial_image_index": 0}\n\n'
+        while True:
+            conn.sendall(b"%x\r\n%s\r\n" % (len(event), event))
+            time.sleep(0.1)
+
+    return script
+
+
+def endless_line() -> Script:
+    """A `text/event-stream` whose one `data:` line never ends: 64 KB chunks as fast as the client reads them."""
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}))
+        conn.sendall(b"6\r\ndata: \r\n")
+        frame = b"%x\r\n" % len(CHUNK) + b"x" * len(CHUNK) + b"\r\n"
+        while True:
+            conn.sendall(frame)
+
+    return script
+
+
+def trickle(body: bytes, *, every: float) -> Script:
+    """A JSON answer declaring its whole length, then sending it one byte per `every` seconds."""
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}))
+        for index in range(len(body)):
+            conn.sendall(body[index:index + 1])
+            time.sleep(every)
+
+    return script
+
+
 def silent(seconds: float) -> Script:
     """Accept the request and answer nothing for `seconds`."""
     return lambda conn: time.sleep(seconds)
@@ -129,3 +167,27 @@ def _read_request(conn: socket.socket) -> None:
             return
         body += chunk
 
+
+
+def events_carrying(*pieces: str) -> Script:
+    """A finished `text/event-stream` whose events each carry one of `pieces` in a `delta` field."""
+    blocks = [f'event: image_generation.partial_image\ndata: {json.dumps({"partial_image_index": index, "delta": piece})}\n\n'
+              for index, piece in enumerate(pieces)]
+    body = "".join(blocks).encode()
+
+    def script(conn: socket.socket) -> None:
+        conn.sendall(head(200, {"Content-Type": "text/event-stream", "Content-Length": str(len(body))}) + body)
+
+    return script
+
+
+def deep_json(levels: int) -> Script:
+    """A JSON answer of `levels` arrays inside one another: `[[[...]]]`."""
+    return _raw_json(b"[" * levels + b"]" * levels)
+
+
+def _raw_json(body: bytes) -> Script:
+    def script(conn: socket.socket) -> None:
+        conn.sendall(head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}) + body)
+
+    return script

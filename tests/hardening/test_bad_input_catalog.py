@@ -18,7 +18,7 @@ from typing import Callable
 import httpx
 import pytest
 import yaml
-from raw_http import cut_mid_body, huge_body, silent, undecodable_image
+from raw_http import cut_mid_body, deep_json, endless_events, huge_body, silent, trickle, undecodable_image
 from user_project import (
     NO_DNS_CONFTEST,
     SMALL_BODY_CAP_CONFTEST,
@@ -49,6 +49,14 @@ requests:
     json: {model: dall-e-2, prompt: a cat, size: 256x256, response_format: b64_json}
 """
 """The one request most rows run: small, answered at once by the sandbox."""
+
+ALIAS_BOMB = "name: Demo\nvariables:\n  a: &a [" + ",".join(['"lol"'] * 10) + "]\n" + "".join(
+    f"  {name}: &{name} [{','.join(['*' + previous] * 10)}]\n" for previous, name in zip("abcdefgh", "bcdefghi")
+) + "requests: []\n"
+"""The classic billion laughs: nine anchors, each listing the previous one ten times (a few hundred bytes)."""
+
+TWO_NAMES = "name: Demo\nrequests:\n  - name: {}\n    path: /images/generations\n  - name: {}\n    path: /images/generations\n"
+"""Two requests whose names differ only in case, spacing or punctuation."""
 
 FAILED, INTERRUPTED, USAGE = pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR
 
@@ -218,6 +226,30 @@ CATALOG: list[Row] = [
         ("{file}:7: requests[0].headers.X-Caption: 'café' is not ASCII; HTTP headers carry ASCII only "
          "(put such text in the body, or percent-encode it)",), INTERRUPTED),
 
+    Row("yaml-alias-bomb", collection(ALIAS_BOMB), (),
+        ("{file}: line *, column *: invalid YAML: the aliases here expand to more than 50000 values (an alias bomb?); "
+         "write the values out, or use fewer aliases",), INTERRUPTED),
+    Row("yaml-too-large", collection(REQUEST + "# padding\n" * 1_000_000), (),
+        ("{file}: * MB is over the 8.0 MB limit for a YAML file; split it into several collections, "
+         "or keep large data in fixture files",), INTERRUPTED),
+    Row("yaml-nested-too-deep", collection("name: Demo\nrequests: " + "[" * 3000 + "]" * 3000 + "\n"), (),
+        ("{file}: line 2, column *: invalid YAML: nested too deep (hundreds of levels); flatten it",), INTERRUPTED),
+    Row("yaml-control-character", collection("name: Demo\x07\nrequests: []\n"), (),
+        ("{file}: line 1, column *: invalid YAML: the control character U+0007 is not allowed in YAML text; remove it",),
+        INTERRUPTED),
+    Row("nan-in-request", request(swap={"size: 256x256,": "size: 256x256, n: .nan,"}), (),
+        ("{file}:6: requests[0].json.n: .nan is not a number JSON can carry; use a finite number, "
+         "or a raw `body:` for a malformed-input case",), INTERRUPTED),
+    Row("header-crlf", request('    headers: {X-Note: "a\\r\\nX-Injected: 1"}\n'), (),
+        ("{file}:7: requests[0].headers.X-Note: 'a\\r\\nX-Injected: 1' holds a line break or control character; "
+         "a header value is one line of text",), INTERRUPTED),
+    Row("cassette-name-collision", collection(TWO_NAMES.format("gen 1", "Gen-1!")), (),
+        ("{file}:5: requests[1].name: 'Gen-1!' and 'gen 1' (requests[0]) would share the cassette file gen-1.yaml; "
+         "rename one of them so they differ in more than case and punctuation",), INTERRUPTED),
+    Row("cassette-name-emoji-collision", collection(TWO_NAMES.format("🐱 gen", "🐱-gen")), (),
+        ("{file}:5: requests[1].name: '🐱-gen' and '🐱 gen' (requests[0]) would share the cassette file cat-face-gen.yaml; *",),
+        INTERRUPTED),
+
     # --- options, targets and environment files: refused before the session starts -----------------------
     Row("target-unknown-name", also(collection(REQUEST), write("collections/targets.yaml", TARGETS)), ("--target", "sandbx"),
         ("ERROR: --target 'sandbx': no such target in collections/targets.yaml (did you mean 'sandbox'?); known targets: "
@@ -264,6 +296,21 @@ CATALOG: list[Row] = [
     Row("fixture-truncated-png", also(upload("{fixture: cat.png}"),
                                       write("collections/cat.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0")),
         ("--live",), ("{name}: requests[0].form.files.image.fixture: 'cat.png' is not a valid image (*",), FAILED, alone=True),
+    Row("fixture-escapes-project", upload("{fixture: ../../../../../../../../etc/passwd}"),
+        ("--live",), ("{name}: requests[0].form.files.image.fixture: '../../../../../../../../etc/passwd' is outside the "
+                      "project * (after following '..' and links); fixtures must be files of the collection's project "
+                      "(relative to the collection file), or pass --allow-outside-fixtures",), FAILED),
+    Row("fixture-absolute", upload("{fixture: /etc/passwd}"),
+        ("--live",), ("{name}: requests[0].form.files.image.fixture: '/etc/passwd' is an absolute path; fixtures must be "
+                      "files of the collection's project *",), FAILED),
+    Row("fixture-home", upload("'{fixture: ~/.ssh/id_rsa}'".strip("'")),
+        ("--live",), ("{name}: requests[0].form.files.image.fixture: '~/.ssh/id_rsa' is in a home folder (~); *",), FAILED),
+    Row("nan-from-a-variable", request(swap={"size: 256x256,": "size: 256x256, n: '{{n}}',"}), ("--live", "--var", "n=.nan"),
+        ("{name}: requests[0].json.n: .nan is not a number JSON can carry; use a finite number, *",), FAILED),
+    Row("header-crlf-from-a-variable", also(request("    headers: {X-Note: '{{note}}'}\n"), write("env.yaml", 'note: "a\\r\\nb"\n')),
+        ("--live", "--env-file", "env.yaml"),
+        ("{name}: requests[0].headers.X-Note: 'a\\r\\nb' holds a line break or control character; "
+         "a header value is one line of text",), FAILED, alone=True),
     Row("generated-jpeg-alpha", upload("{jpeg: 256x256, alpha: true}"),
         ("--live",), ("{name}: requests[0].form.files.image: jpeg has no alpha channel; use png or webp for alpha or mask images",),
         FAILED),
@@ -361,6 +408,13 @@ CATALOG: list[Row] = [
     Row("huge-streamed-body", also(collection(REQUEST), write("conftest.py", SMALL_BODY_CAP_CONFTEST)), ("--live",),
         ("error: {target}/images/generations: response body exceeds the 1.0 MB limit; stopped reading",),
         FAILED, "raw:endless", alone=True),
+    Row("response-nested-100000-deep", collection(REQUEST), ("--live",),
+        ("error: {target}/images/generations: the response nests more than 64 levels of JSON arrays and objects; "
+         "no Images API answer does, so it is not parsed",), FAILED, "raw:deep-json"),
+    Row("endless-event-stream", collection(REQUEST), ("--live",),
+        ("error: {target}/images/generations: no complete answer within the 1 s timeout *",), FAILED, "raw:endless-events"),
+    Row("trickled-json-body", collection(REQUEST), ("--live",),
+        ("error: {target}/images/generations: no complete answer within the 1 s timeout *",), FAILED, "raw:trickle"),
     Row("image-does-not-decode", collection(REQUEST), ("--live",),
         ("POST {target}/images/generations",
          "  [image_decodes] $.data[0].b64_json: not a decodable image (19 B, starts 6e6f7420616e2069): *"), FAILED, "raw:undecodable"),
@@ -373,6 +427,9 @@ RAW_SCRIPTS = {
     "declared-huge": huge_body(declared=400 * 1024 * 1024),
     "endless": huge_body(declared=None),
     "undecodable": undecodable_image(),
+    "deep-json": deep_json(100_000),
+    "endless-events": endless_events(),
+    "trickle": trickle(b'{"created": 1, "data": []}', every=0.5),
 }
 
 

@@ -82,8 +82,9 @@ def test_an_interrupted_runs_summary_names_the_tests_it_did_not_run(make_project
     assert result.ret == pytest.ExitCode.INTERRUPTED
     run = json.loads((project.path / "reports" / "summary.json").read_text())["run"]
     assert run["counts"]["failed"] == 0 and run["interrupted"] is True and run["complete"] is False
-    assert run["not_run"] == ["collections/demo.yaml::variation url", "collections/demo.yaml::missing prompt"]
-    assert "2 not run (the run was interrupted)" in (project.path / "reports" / "report.html").read_text()
+    assert run["not_run"] == 2
+    assert run["not_run_tests"] == ["collections/demo.yaml::variation url", "collections/demo.yaml::missing prompt"]
+    assert "INTERRUPTED, 2 not run" in (project.path / "reports" / "report.html").read_text()
 
 
 ROW_CHAIN = """\

@@ -205,3 +205,14 @@ def test_authorization_header_and_literal_token() -> None:
     assert lit["auth"] == {"bearer": "sk-literal"}
     assert no == {"name": "no", "method": "GET", "path": "/models", "auth": "none"}
     assert any(str(note).startswith('item[1] "lit": a literal bearer token') for note in notes)
+
+
+def test_fixture_sources_outside_the_project_are_warned_about(tmp_path: Path) -> None:
+    sources = ["~/.ssh/id_rsa", "/etc/passwd", "../../../../../../etc/passwd", "pics/inside.png"]
+    data = collection(item("edit", url="{{baseUrl}}/images/edits", body={"mode": "formdata", "formdata": [
+        {"key": "image[]", "type": "file", "src": source} for source in sources]}))
+    result, notes = import_postman(data, source_dir=str(tmp_path / "in"), target_dir=str(tmp_path / "collections"))
+    warned = [note.message for note in notes if note.level == "warning" and "--allow-outside-fixtures" in note.message]
+    assert [message.split(" is ")[0] for message in warned] == [
+        f"file field 'image[]': src {source!r}" for source in sources[:3]]
+    assert "in a home folder (~)" in warned[0] and "an absolute path" in warned[1] and "outside the project" in warned[2]

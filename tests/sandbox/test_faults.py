@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import sys
 import time
 from typing import Any
@@ -163,6 +164,42 @@ def test_fault_echo_key_prefix(sandbox) -> None:
     assert f"provided: {wrong[:12]}***. You can find" in message and wrong[:13] not in message
     assert caught.value.body["code"] == "invalid_api_key"
     assert post(server, headers={"Authorization": "Bearer right-key-0000000000000000"}).status_code == 200
+
+
+WRONG = "wrong-key-0123456789abcdefghijklmnopqrstuv"
+
+
+def wrong_key_answer(sandbox, fault: str) -> httpx.Response:
+    """The sandbox's answer to `WRONG` under `fault`: a 401 whose message or headers carry a shape of it."""
+    server = sandbox(api_key="right-key-0000000000000000", faults=[fault])
+    response = post(server, headers={"Authorization": f"Bearer {WRONG}"})
+    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_api_key"
+    return response
+
+
+def test_fault_echo_key_suffix(sandbox) -> None:
+    message = wrong_key_answer(sandbox, "echo-key-suffix=10").json()["error"]["message"]
+    assert f"provided: ***{WRONG[-10:]}. You can find" in message and WRONG[-11:] not in message
+
+
+def test_fault_echo_key_middle(sandbox) -> None:
+    message = wrong_key_answer(sandbox, "echo-key-middle").json()["error"]["message"]
+    assert f"provided: ***{WRONG[15:27]}***. You can find" in message
+
+
+def test_fault_echo_key_header(sandbox) -> None:
+    response = wrong_key_answer(sandbox, "echo-key-header")
+    assert response.headers["x-echoed-key"] == WRONG[14:28]
+    assert WRONG[14:28] not in response.json()["error"]["message"]
+
+
+def test_fault_echo_key_upper(sandbox) -> None:
+    assert f"provided: {WRONG.upper()}." in wrong_key_answer(sandbox, "echo-key-upper").json()["error"]["message"]
+
+
+def test_fault_echo_key_base64(sandbox) -> None:
+    encoded = base64.b64encode(WRONG.encode()).decode()
+    assert f"provided: {encoded}." in wrong_key_answer(sandbox, "echo-key-base64").json()["error"]["message"]
 
 
 def test_fault_swap_response_format(sandbox) -> None:

@@ -65,6 +65,10 @@ REPLAYED_OUTCOMES = {"passed": 3, "failed": 1}
 VERBOSE = ("-vv", "--tb=long", "-rA", "--log-level=DEBUG", "--log-file=logs/run.log", "--log-file-level=DEBUG")
 ECHO_FAULTS = {"echo-key": "all of the", "echo-key-prefix": "the first 16 of the"}
 """Each echoing fault and how `no_secret_echo` words what it echoed (proof the echo really happened)."""
+ECHO_PIECES = {"echo-key-suffix": "echoes 16 of the", "echo-key-middle": "echoes 12 of the",
+               "echo-key-header": "echoes 14 of the", "echo-key-upper": "echoes all of the",
+               "echo-key-base64": "characters of secret 1 of 2 in base64"}
+"""Echoes of a piece or another spelling of the key: each caught, and none of it written anywhere."""
 
 
 FAST_START = ("-p", "no:hypothesispytest", "-p", "no:anyio", "--assert=plain")
@@ -140,7 +144,7 @@ def assert_echo_caught(summary: dict, fault: str) -> None:
     """The target really echoed the wrong key, and the suite said so (redacted)."""
     record = next(test for test in summary["tests"] if test["request"] == "wrong key echoed")
     reasons = [failure["reason"] for failure in record["failures"] if failure["check"] == "no_secret_echo"]
-    assert reasons and ECHO_FAULTS[fault] in reasons[0], record["failures"]
+    assert reasons and {**ECHO_FAULTS, **ECHO_PIECES}[fault] in reasons[0], record["failures"]
 
 
 MODES = {
@@ -166,6 +170,16 @@ def test_no_canary_in_any_artifact(pytester: pytest.Pytester, canaries: Canaries
     cassettes = pytester.path / "cassettes"
     assert len(list(cassettes.rglob("*.yaml"))) == (0 if mode == "live" else 4)
     assert mode == "live" or any(cassettes.rglob("blobs/*.png")), "side files were written and scanned"
+
+
+@pytest.mark.parametrize("fault", ECHO_PIECES)
+def test_no_piece_of_a_canary_in_any_artifact(pytester: pytest.Pytester, canaries: Canaries, sandbox, fault: str) -> None:
+    """A recording session (cassettes, report, summary, JUnit, log, terminal) against a target echoing a piece,
+    the upper case or the base64 of the wrong key; the scan after it looks for every piece in every spelling."""
+    server = sandbox(api_key=canaries.key, faults=[fault])
+    summary = run_and_scan(pytester, canaries, server.base_url, "--record-mode", "all", *VERBOSE)
+    assert_echo_caught(summary, fault)
+    assert len(list((pytester.path / "cassettes").rglob("*.yaml"))) == 4
 
 
 def test_no_canary_in_a_real_terminal(pytester: pytest.Pytester, canaries: Canaries, sandbox) -> None:

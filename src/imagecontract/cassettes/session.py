@@ -38,6 +38,7 @@ from imagecontract.cassettes.modes import MODES, RecordMode
 from imagecontract.cassettes.storage import EVENTS, LATENCY, CassetteStorage, display_path
 from imagecontract.errors import CassetteCorrupt, CassetteMissing, RequestChanged
 from imagecontract.redact import redact_bytes, redact_headers, redact_url
+from imagecontract.run import deadline, http
 from imagecontract.sse import is_event, split_events
 
 REPAIR_HINT = "record it again with --record-mode all, or delete it"
@@ -238,32 +239,38 @@ def _is_stream(headers: Any) -> bool:
 
 
 def _timed_handle_request(cassette: _SessionCassette, real: Any) -> Any:
-    """The real transport's `handle_request`, its response stream noting when each chunk arrives."""
+    """The real transport's `handle_request`, its response stream held to the request's deadline and body cap
+    (vcrpy reads it whole before the caller sees a byte) and, for a stream, noting when each chunk arrives."""
 
     def handle_request(transport: Any, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
         response = real(transport, request)
+        arrivals: list[tuple[float, int]] = []
         if _is_stream(response.headers):
-            arrivals: list[tuple[float, int]] = []
             cassette.arrivals = arrivals
-            response.stream = _TimedStream(response.stream, started, arrivals)
+        response.stream = _GuardedStream(response, started, arrivals, deadline.of(request.extensions), str(request.url))
         return response
 
     return handle_request
 
 
-class _TimedStream(httpx.SyncByteStream):
-    def __init__(self, stream: Any, started: float, arrivals: list[tuple[float, int]]) -> None:
-        self._stream = stream
+class _GuardedStream(httpx.SyncByteStream):
+    def __init__(self, response: httpx.Response, started: float, arrivals: list[tuple[float, int]],
+                 limit: deadline.Deadline | None, url: str) -> None:
+        self._response = response
+        self._stream = response.stream
         self._started = started
         self._arrivals = arrivals
+        self._limit = limit
+        self._url = url
 
     def __iter__(self) -> Iterator[bytes]:
         size = 0
-        for chunk in self._stream:
-            size += len(chunk)
-            self._arrivals.append((time.perf_counter() - self._started, size))
-            yield chunk
+        with deadline.watchdog(self._limit, self._response):
+            for chunk in deadline.guarded(self._stream, self._limit, http.MAX_BODY_BYTES, self._url):
+                size += len(chunk)
+                self._arrivals.append((time.perf_counter() - self._started, size))
+                yield chunk
 
     def close(self) -> None:
         self._stream.close()

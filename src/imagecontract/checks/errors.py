@@ -9,7 +9,9 @@ from imagecontract.checks.conditions import has_secrets, is_error
 from imagecontract.checks.registry import ADVISORY, CheckContext, check
 from imagecontract.exchange import Exchange, Failure
 from imagecontract.jsonpath import MISSING, describe_value, format_path, json_equal, show
-from imagecontract.checks.leaks import allowed_prefix, find_leaks
+from imagecontract.checks.leaks import Leak, allowed_prefix, find_leaks
+from imagecontract.redact import leak_words
+from imagecontract.secret_pieces import MIN_PIECE
 
 ERROR_FIELDS = ("type", "code", "param")
 """Envelope fields compared for equality; null is a meaningful expected value."""
@@ -69,28 +71,36 @@ def no_secret_echo(exchange: Exchange, context: CheckContext) -> list[Failure]:
     failures = []
     for number, secret in enumerate(exchange.secrets, start=1):
         for path, text in places:
-            shown = max((leak.shown for leak in find_leaks(secret, text)), default=0)
-            if shown:
+            leaks = find_leaks(secret, text)
+            if leaks:
                 label = f"secret {number} of {len(exchange.secrets)}"
-                failures.append(Failure("no_secret_echo", _leak_reason(label, secret, shown), path))
+                widest = max(leaks, key=lambda leak: (leak.shown, leak.start == 0))
+                failures.append(Failure("no_secret_echo", _leak_reason(label, secret, widest), path))
     return failures
 
 
 def _texts(exchange: Exchange) -> list[tuple[str, str]]:
     """(path, text) of every place a secret could come back: each string of a JSON body
-    (else the raw body), and each header."""
+    (else the raw body), each header, and a stream's strings joined across its events (a key split
+    between two events shows whole there)."""
     response = exchange.response
     body = response.json_or_none()
     if body is not None:
         texts = [(format_path(path), value) for path, value in _strings(body, [])]
     else:
         texts = [("$", response.body.decode("utf-8", "replace"))]
+    joined: dict[str, list[str]] = {}
+    for event in response.events or ():
+        for path, value in _strings(event.data, []):
+            joined.setdefault(f"events[*]{format_path(path)[1:]} (joined)", []).append(value)
+    texts += [(path, "".join(values)) for path, values in joined.items() if len(values) > 1]
     return texts + [(f"headers.{name}", value) for name, value in response.headers.items()]
 
 
-def _leak_reason(label: str, secret: str, shown: int) -> str:
-    amount = "all" if shown == len(secret) else f"the first {shown}"
-    return f"echoes {amount} of the {len(secret)} characters of {label}; at most {allowed_prefix(secret)} may be shown"
+def _leak_reason(label: str, secret: str, leak: Leak) -> str:
+    amount, form = leak_words(leak, secret)
+    return (f"echoes {amount} of the {len(secret)} characters of {label}{form}; at most {allowed_prefix(secret)} "
+            f"may be shown, and no {MIN_PIECE} in a row")
 
 
 def _strings(value: Any, path: list[str | int]) -> list[tuple[list[str | int], str]]:

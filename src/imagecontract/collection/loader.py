@@ -7,6 +7,8 @@ request is sent, with the file, the line and the path inside the file.
 from __future__ import annotations
 
 import json
+import math
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -15,12 +17,16 @@ import jsonschema
 
 from imagecontract.checks import CHECKS
 from imagecontract.collection.model import Collection, RequestSpec
+from imagecontract.collection.slugs import slugify
 from imagecontract.collection.yamlsource import YamlDocument, read_yaml
 from imagecontract.errors import CollectionError, did_you_mean
 from imagecontract.schema_errors import YAML_WORDS, in_words, most_relevant
 from imagecontract.schemas import default_schemas_dir
 
 COLLECTION_SCHEMA = "collection.schema.json"
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""What no header value may hold (a tab may): a CR or LF would end the header, or start another one."""
 
 
 @lru_cache(maxsize=None)
@@ -55,6 +61,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
         _request(item, index, defaults, document.line_of(["requests", index])) for index, item in enumerate(data["requests"])
     )
     _check_values(document, shown)
+    _check_numbers(document, shown)
     collection = Collection(
         name=data["name"],
         path=path,
@@ -112,12 +119,37 @@ def _check_values(document: YamlDocument, shown: str) -> None:
             if not f"{name}{value}".isascii():
                 _fail(document, shown, [*place, "headers", name],
                       f"{value!r} is not ASCII; HTTP headers carry ASCII only (put such text in the body, or percent-encode it)")
+            if CONTROL_CHARACTERS.search(f"{name}{value}"):
+                _fail(document, shown, [*place, "headers", name],
+                      f"{value!r} holds a line break or control character; a header value is one line of text")
         for key in ("checks", "skip_checks"):
             for index, check in enumerate((section.get("expect") or {}).get(key) or []):
                 if check not in CHECKS:
                     hint = did_you_mean(check, CHECKS)
                     _fail(document, shown, [*place, "expect", key, index],
                           f"unknown check {check!r}{hint}; known checks: {', '.join(CHECKS)}")
+
+
+def non_finite(value: Any) -> tuple[list[str | int], str] | None:
+    """The place of the first NaN or infinity in `value` and how YAML spells it: no JSON body can hold one."""
+    pending: list[tuple[list[str | int], Any]] = [([], value)]
+    while pending:
+        place, item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return place, ".nan" if math.isnan(item) else (".inf" if item > 0 else "-.inf")
+        items = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        pending += [([*place, key], child) for key, child in reversed(list(items))]
+    return None
+
+
+NON_FINITE_FIX = "is not a number JSON can carry; use a finite number, or a raw `body:` for a malformed-input case"
+
+
+def _check_numbers(document: YamlDocument, shown: str) -> None:
+    """`.nan` and `.inf` are YAML numbers that no JSON body (or expectation of one) can hold."""
+    found = non_finite(document.data)
+    if found:
+        _fail(document, shown, found[0], f"{found[1]} {NON_FINITE_FIX}")
 
 
 def _section(data: Any, place: Sequence[str | int]) -> Any:
@@ -135,15 +167,23 @@ def _fail(document: YamlDocument, shown: str, place: list[str | int], message: s
 def _check_references(collection: Collection, document: YamlDocument, shown: str) -> None:
     """Names must be unique, and every `saved:` upload must come from an earlier request."""
     seen: dict[str, int] = {}
+    files: dict[str, RequestSpec] = {}
     saved_before: set[str] = set()
     for spec in collection.requests:
+        line = document.line_of(["requests", spec.index, "name"])
         if spec.name in seen:
-            line = document.line_of(["requests", spec.index, "name"])
             raise CollectionError(
                 f"{shown}:{line}", f"{spec.location}.name",
                 f"duplicate request name {spec.name!r} (also requests[{seen[spec.name]}]); names must be unique",
             )
         seen[spec.name] = spec.index
+        other = files.setdefault(slugify(spec.name), spec)
+        if other is not spec:
+            raise CollectionError(
+                f"{shown}:{line}", f"{spec.location}.name",
+                f"{spec.name!r} and {other.name!r} ({other.location}) would share the cassette file "
+                f"{slugify(spec.name)}.yaml; rename one of them so they differ in more than case and punctuation",
+            )
         for name in spec.saved_uploads:
             if name not in saved_before:
                 line = document.line_of(["requests", spec.index, "form"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from imagecontract.collection.slugs import slugify
 from imagecontract.rules import ENDPOINTS, effective_model
 
 NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
@@ -131,12 +132,6 @@ class Collection:
             if saved_name in spec.save:
                 return spec
         return None
-
-
-def slugify(text: str) -> str:
-    """A file-system-safe name: `Image generations [URL]` -> `image-generations-url`."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "unnamed"
 
 
 def _file_specs(form: Mapping[str, Any] | None) -> Iterable[Mapping[str, Any]]:

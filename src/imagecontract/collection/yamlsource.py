@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import yaml
 
+from imagecontract.collection.yamlbounds import check_expansion, check_size, too_deep
 from imagecontract.errors import CollectionError
 
 _NODE_KINDS = {dict: "mapping", list: "list"}
@@ -86,10 +87,20 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
 
 
 def _parse(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for lines) and the data constructed from that same tree: one parse, not two."""
+    """The node tree (for lines) and the data constructed from that same tree: one parse, not two.
+
+    Aliases that expand too far are refused before anything is constructed; with the pure-Python loader, a tree
+    nested deeper than Python's recursion allows is refused where the reader got to.
+    """
     loader = loader_class(text)
     try:
-        root = loader.get_single_node()
+        try:
+            root = loader.get_single_node()
+        except RecursionError:
+            if not hasattr(loader, "get_mark"):
+                raise
+            raise too_deep(loader.get_mark()) from None
+        check_expansion(root)
         return root, (loader.construct_document(root) if root is not None else None)
     finally:
         loader.dispose()
@@ -98,6 +109,7 @@ def _parse(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
 def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
     """Parse a YAML file, raising `CollectionError` with line and hint on any problem."""
     shown = display or str(path)
+    check_size(path, shown)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -107,7 +119,7 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
     try:
         try:
             root, data = _parse(text, _FastLoader)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             root, data = _parse(text, _StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -117,6 +129,22 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
         if "\t" in problem or "'\\t'" in problem:
             hint = "; YAML does not allow tabs for indentation, indent with spaces"
         raise CollectionError(shown, where, f"invalid YAML: {problem}{hint}") from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(text, exc.position)
+        raise CollectionError(shown, f"line {line}, column {column}",
+                              f"invalid YAML: {_character(exc.character)} is not allowed in YAML text; remove it") from None
     except yaml.YAMLError as exc:
         raise CollectionError(shown, "", f"invalid YAML: {exc}") from None
     return YamlDocument(path=path, data=data, root=root)
+
+
+def _character(character: int | bytes | str) -> str:
+    if isinstance(character, int):
+        return f"the control character U+{character:04X}"
+    return f"the byte {character!r}"
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of character `position`."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1

@@ -139,7 +139,8 @@ def merge_summaries(shards: Sequence[Shard], expected: Sequence[str] | None = No
     collected = first.summary["run"]["collected"]
     selected = sorted({index for run in runs for index in run["selected"]})
     summary = run_summary(records, images, target=first.summary["run"]["target"], mode=first.summary["run"]["mode"],
-                          started=started, duration=ended - started, collected=collected, selected=selected)
+                          started=started, duration=ended - started, collected=collected, selected=selected,
+                          interrupted=any(run.get("interrupted", False) for run in runs))
     merged = Merged(summary)
     merged.duplicated = [f"duplicated across shards: {nodeid} in {' and '.join(sources)}"
                          for nodeid, sources in seen.items() if len(sources) > 1]

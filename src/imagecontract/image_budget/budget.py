@@ -62,7 +62,7 @@ def images_of(body: Any) -> int:
     if isinstance(body, Mapping):
         try:
             return max(1, int(body.get("n", 1)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return 1
     return 1
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any, Mapping
 
+from imagecontract.collection.confine import ALLOW_FLAG, outside_reason
 from imagecontract.collection.templating import PLACEHOLDER
 from imagecontract.postman.notes import Context, description_text
 
@@ -112,7 +114,13 @@ def _file_specs(key: str, entry: dict[str, Any], context: Context, note: Any) ->
         spec = dict(_GENERATED.get(key, {"png": "1024x1024"}))
         note(f"file field {key!r} has no file (empty src); uploading a generated {_spec_text(spec)} image instead")
         return [spec]
-    return [{"fixture": _relocate(source, context)} for source in sources]
+    fixtures = [_relocate(source, context) for source in sources]
+    for source, fixture in zip(sources, fixtures):
+        reason = outside_reason(fixture, Path(context.target_dir or "."))
+        if reason:
+            note(f"file field {key!r}: src {source!r} is {reason}; a run refuses such a fixture (it would upload "
+                 f"that file to the target) unless given {ALLOW_FLAG}: copy the file into the project")
+    return [{"fixture": fixture} for fixture in fixtures]
 
 
 def _spec_text(spec: Mapping[str, Any]) -> str:
@@ -120,7 +128,7 @@ def _spec_text(spec: Mapping[str, Any]) -> str:
 
 
 def _relocate(source: str, context: Context) -> str:
-    if os.path.isabs(source) or context.source_dir is None or context.target_dir is None:
+    if os.path.isabs(source) or source.startswith("~") or context.source_dir is None or context.target_dir is None:
         return source
     absolute = os.path.normpath(os.path.join(context.source_dir, source))
     return os.path.relpath(absolute, context.target_dir)

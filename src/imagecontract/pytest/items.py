@@ -13,6 +13,7 @@ from imagecontract.collection.loader import load_collection
 from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.errors import ImageContractError, RunStopped
 from imagecontract.pytest.keys import CLIENT, PREFETCHER, RESULT, RESULTS, ROWS, SETTINGS
+from imagecontract.run import deadline
 from imagecontract.run.engine import CollectionState, RequestResult, run_dependencies, run_request
 from imagecontract.run.http import new_client
 from imagecontract.run.prefetch import PrefetchStopped
@@ -102,6 +103,10 @@ class RequestItem(pytest.Item):
         prefetched = self.config.stash.get(PREFETCHER, None)
         try:
             result = prefetched.result(self.nodeid) if prefetched and self.nodeid in prefetched else self.execute()
+        except KeyboardInterrupt:
+            deadline.interrupt_all()
+            pytest.exit(f"imagecontract: interrupted (Ctrl-C) during {self.nodeid}; answers in flight were dropped",
+                        returncode=pytest.ExitCode.INTERRUPTED)
         except RunStopped as exc:
             self.session.shouldstop = f"imagecontract: {exc}"
             pytest.skip(f"not sent: the run was stopped: {exc}")

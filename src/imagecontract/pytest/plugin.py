@@ -39,6 +39,7 @@ from imagecontract.pytest.keys import (
 from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
 from imagecontract.report.run_totals import totals_table
+from imagecontract.run import deadline
 from imagecontract.run.prefetch import Prefetcher
 from imagecontract.run.uploads import cache_generated_under
 from imagecontract.settings import OptionValues, estimated_images, resolve
@@ -69,6 +70,14 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--replay-pace", default="recorded", choices=["recorded", "instant"],
                     help="replay a recorded stream at its recorded pace (default) or at once")
     group.addoption("--live", action="store_true", help="send every request to the target; read and write no cassette")
+    group.addoption("--request-timeout", type=float, default=None, metavar="SECONDS",
+                    help="bound every request from send to its last byte, streams included, unless it gives its own "
+                         "timeout: (default 120)")
+    group.addoption("--secret-env", action="append", default=[], metavar="NAME",
+                    help="also keep the value of $NAME secret (redacted, and no_secret_echo fails on it), e.g. the "
+                         "upstream key a gateway holds (repeatable)")
+    group.addoption("--allow-outside-fixtures", action="store_true",
+                    help="let a fixture: be any file (an absolute path, or one outside the collection's project)")
     group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
     group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="set a collection variable (repeatable)")
     group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
@@ -253,10 +262,13 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    if interrupted:
+        deadline.interrupt_all()
     prefetched = session.config.stash.get(PREFETCHER, None)
     if prefetched is not None:
-        prefetched.close()
+        prefetched.close(wait=not interrupted)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -69,9 +69,9 @@ def html_path(config: pytest.Config) -> Path | None:
 
 
 def secrets_of(settings: RunSettings, result: RequestResult | None) -> list[str]:
-    """The run's key, whatever else the request's exchanges were told to keep secret, and (sandwich mode) the
-    gateway's upstream key."""
-    found = [settings.environ.get(settings.api_key_env, "")]
+    """The run's key and `--secret-env` values, whatever else the request's exchanges were told to keep secret, and
+    (sandwich mode) the gateway's upstream key."""
+    found = [settings.environ.get(name, "") for name in (settings.api_key_env, *settings.secret_envs)]
     if result is not None:
         found.extend(secret for exchange in result.exchanges for secret in exchange.secrets)
         found.extend(exchange.upstream.key for exchange in result.exchanges if exchange.upstream is not None)
@@ -129,6 +129,7 @@ class ReportPlugin:
         self.collected: list[str] = []
         self.selected: list[int] = []
         self.presented: Mapping[str, Any] | None = None
+        self.interrupted = False
 
     def present(self, summary: Mapping[str, Any]) -> None:
         """Show `summary` (merged shards) at the top of the report instead of one built from this session."""
@@ -152,6 +153,7 @@ class ReportPlugin:
         settings = session.config.stash.get(SETTINGS, None)
         if settings is not None:
             self.logs.add(loggable(secrets_of(settings, None)))
+            settings.on_secrets = lambda found: self.logs.add(loggable(list(found)))
 
     def pytest_itemcollected(self, item: pytest.Item) -> None:
         settings = item.config.stash.get(SETTINGS, None)
@@ -217,13 +219,18 @@ class ReportPlugin:
             self.records.append(attached["record"])
             self.images.update(ImageStore.from_json(attached["images"]))
 
+    def pytest_keyboard_interrupt(self) -> None:
+        """Ctrl-C (or `pytest.exit`): the summary must not read as a finished run's, even with no test done yet."""
+        self.interrupted = True
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
         config = session.config
         path = html_path(config)
         if self.presented is not None:
             self.summary = dict(self.presented)
             return
-        if path is None or not self.records or hasattr(config, "workerinput"):
+        interrupted = self.interrupted and bool(self.collected)
+        if path is None or not (self.records or interrupted) or hasattr(config, "workerinput"):
             return
 
         settings = config.stash[SETTINGS]
@@ -233,7 +240,7 @@ class ReportPlugin:
             self.records, self.images, target=redact_url(settings.target, secrets_of(settings, None)),
             mode=settings.mode_name, started=self.started, duration=time.time() - self.started,
             collected=self.collected, selected=self.selected, shard=shard,
-            interrupted=exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop),
+            interrupted=interrupted or exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop),
         )
         write_json(path.parent / SUMMARY_NAME, self.summary)
 

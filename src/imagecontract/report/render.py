@@ -59,8 +59,10 @@ def render_run_summary(summary: Mapping[str, Any]) -> str:
     """Target, mode, outcome counts, pass/fail per endpoint and model, and the latency table and chart."""
     run = summary["run"]
     counts = ", ".join(f"{run['counts'][outcome]} {outcome}" for outcome in OUTCOMES)
-    if run.get("not_run"):
-        counts += f", {len(run['not_run'])} not run" + (" (the run was interrupted)" if run.get("interrupted") else "")
+    if run.get("interrupted"):
+        counts += f"; INTERRUPTED, {run.get('not_run', 0)} not run"
+    elif run.get("not_run"):
+        counts += f"; {run['not_run']} not run"
     facts = _table(
         ["target", "mode", "started", "duration", "tests"],
         [[run["target"], run["mode"], run["started"], f"{run['duration']:.1f} s", f"{run['counts']['total']} ({counts})"]],

@@ -34,8 +34,9 @@ def run_summary(
     """The whole `summary.json` document; `target` must already be redacted.
 
     Tests are kept in collection order, so a run spread over processes or shards lists them as one process would.
-    `not_run` names the selected tests with no result (an interrupted run, `-x`), so a run cut short never reads
-    as all passed; `complete` is true only when nothing was interrupted or left out.
+    An `interrupted` run (Ctrl-C) says so, and how many selected tests it never finished (`not_run`, named in
+    `not_run_tests`; also for a run cut short by `-x`), so its counts are not read as a complete run's;
+    `complete` is true only when nothing was interrupted or left out.
     """
     selected = sorted(set(selected))
     unfinished = not_run(records, collected, selected)
@@ -51,7 +52,8 @@ def run_summary(
             "selected": selected,
             "shard": dict(shard) if shard else None,
             "interrupted": interrupted,
-            "not_run": unfinished,
+            "not_run": len(unfinished) or (max(len(selected) - len(records), 0) if interrupted else 0),
+            "not_run_tests": unfinished,
             "complete": not interrupted and not unfinished,
         },
         "endpoints": endpoint_model_table(records),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 import httpx
 
 from imagecontract.checks import CheckContext, CheckOutcome, run_checks
+from imagecontract.collection.loader import CONTROL_CHARACTERS, NON_FINITE_FIX, format_location, non_finite
 from imagecontract.collection.model import Collection, Expectation, RequestSpec
 from imagecontract.collection.templating import layered, render
 from imagecontract.collection.typed_values import typed_body
@@ -89,6 +90,8 @@ def run_request(
     variables = layered(state.values, settings.variables, collection.variables, settings.environ)
     cassette = None if settings.live else settings.cassette_path(collection, spec)
     sent, secrets = prepare(settings, collection, spec, variables, state, where, sends=settings.sends(cassette))
+    if settings.on_secrets is not None:
+        settings.on_secrets(secrets)
     size = str(sent.params.get("size")) if sent.params.get("size") else None
     budget = budget_for(spec.expect, spec.endpoint, size, settings.latency_scale)
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")
@@ -158,14 +161,20 @@ def prepare(
         spec.path or "", variables, where=f"{where}.path"
     )
     headers = {str(k): str(v) for k, v in render(dict(spec.headers), variables, where=f"{where}.headers").items()}
+    for name, value in headers.items():
+        if CONTROL_CHARACTERS.search(value):
+            raise ImageContractError(f"{where}.headers.{name}: {value[:40]!r} holds a line break or control character; "
+                                     f"a header value is one line of text")
     secrets: list[str] = []
     token = _token(settings, spec.auth, variables, where, sends)
     if token:
         headers.setdefault("Authorization", f"Bearer {token}")
         secrets.append(token)
-    if settings.environ.get(settings.api_key_env):
-        secrets.append(settings.environ[settings.api_key_env])
+    secrets += [settings.environ.get(name, "") for name in (settings.api_key_env, *settings.secret_envs)]
     body_json = typed_body(spec.json, render(spec.json, variables, where=f"{where}.json")) if spec.json is not None else None
+    found = non_finite(body_json)
+    if found:
+        raise ImageContractError(f"{where}.{format_location(['json', *found[0]])}: {found[1]} {NON_FINITE_FIX}")
     form_fields: dict[str, str] = {}
     files: list[FilePart] = []
     if spec.form is not None:
@@ -175,7 +184,8 @@ def prepare(
             entries = entry if isinstance(entry, list) else [entry]
             for index, item in enumerate(entries):
                 place = f"{where}.form.files.{name}" + (f"[{index}]" if isinstance(entry, list) else "")
-                files.append(file_part(name, item, base_dir=collection.directory, saved=state.images, where=place))
+                files.append(file_part(name, item, base_dir=collection.directory, saved=state.images, where=place,
+                                       confined=not settings.fixtures_anywhere))
     raw = render(spec.body, variables, where=f"{where}.body") if spec.body is not None else None
     sent = SentRequest(method=spec.method, url=url, headers=headers, json=body_json, form=form_fields, files=files, raw=raw)
     kept = (secret for secret in secrets if secret != REPLAY_PLACEHOLDER_KEY and len(secret) >= MIN_SECRET_CHARS)
@@ -223,6 +233,7 @@ def _exchange(
     expected = Expectation.of(expect)
     images = expected_images(sent.params, expected.status)
     expects_429 = expected.status == 429
+    timeout = spec.timeout or (settings.request_timeout if settings is not None else None)
     upstream, attempts, started = None, 0, time.time()
     if settings is not None and settings.upstream is not None:
         sent, correlation = settings.upstream.tag(sent)
@@ -230,7 +241,7 @@ def _exchange(
         attempts += 1
         if shared is not None:
             shared.acquire(images)
-        response = send(client, sent, timeout=spec.timeout)
+        response = send(client, sent, timeout=timeout)
         if response.status != 429 or expects_429 or attempt == retry.MAX_RETRIES:
             break
         if retry.stop_code(response.json_or_none()):
@@ -248,7 +259,7 @@ def _exchange(
             response.events = [dataclasses.replace(event, at=at) for event, at in zip(response.events, times)]
     downloads, download_errors = {}, {}
     if 200 <= response.status < 300:
-        downloads, download_errors = fetch_images(client, image_urls(response.json_or_none(), response.events))
+        downloads, download_errors = fetch_images(client, image_urls(response.json_or_none(), response.events), timeout)
     return Exchange(
         request=sent, response=response, expect=expect, secrets=secrets, downloads=downloads, latency_budget=budget.max,
         first_event_budget=budget.first_event, percentile_budgets=budget.percentiles, download_errors=download_errors,

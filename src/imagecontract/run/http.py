@@ -7,10 +7,11 @@ becomes one `TransportError` that names the URL and the cause.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import time
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import httpx
 
@@ -18,11 +19,16 @@ from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
 from imagecontract.multipart import text_only_multipart
+from imagecontract.run import deadline
+from imagecontract.run.bodyshape import MAX_JSON_DEPTH, json_too_deep
 from imagecontract.sse import BlockReader, parse_event
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 """Ten 1536x1024 PNGs in base64 are far below this; anything larger is a broken target.
 Read at each call (not bound as a default), so a test can lower it to exercise the cut cheaply."""
+
+MAX_EVENT_BYTES = 64 * 1024 * 1024
+"""A partial image of the largest size and quality is a few MB of base64; an event this long never ends."""
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
 """The API's slowest documented answer is an edit at 15-17 s; gateways may queue."""
@@ -62,23 +68,32 @@ def to_httpx(client: httpx.Client, sent: SentRequest, timeout: float | None) -> 
 
 
 def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = None, max_body: int | None = None) -> ReceivedResponse:
-    """Send `sent` and read the whole answer; `elapsed` runs until the last byte."""
+    """Send `sent` and read the whole answer; `elapsed` runs until the last byte.
+
+    `timeout` (default `DEFAULT_TIMEOUT_SECONDS`) bounds each wait and the whole exchange, streams included.
+    """
     max_body = MAX_BODY_BYTES if max_body is None else max_body
-    request = _build(client, sent, timeout)
+    seconds = timeout or DEFAULT_TIMEOUT_SECONDS
+    limit = deadline.Deadline(seconds, sent.url)
+    request = _build(client, sent, seconds)
+    request.extensions[deadline.EXTENSION] = limit
     started = time.perf_counter()
-    try:
+    with _failures_named(limit):
         response = client.send(request, stream=True)
         try:
             headers = {name.lower(): value for name, value in response.headers.items()}
             _refuse_declared_size(headers, max_body, sent.url)
-            if headers.get("content-type", "").startswith("text/event-stream"):
-                body, events = _read_events(response, started, max_body, sent.url)
-            else:
-                body, events = _read_body(response, max_body, sent.url), None
+            with deadline.watchdog(limit, response):
+                chunks = deadline.guarded(response.iter_bytes(), limit, max_body, sent.url)
+                if headers.get("content-type", "").startswith("text/event-stream"):
+                    body, events = read_events(chunks, started, sent.url)
+                else:
+                    body, events = b"".join(chunks), None
         finally:
             response.close()
-    except httpx.HTTPError as exc:
-        raise TransportError(describe_transport_error(exc, sent.url)) from None
+    if json_too_deep(body):
+        raise TransportError(f"{sent.url}: the response nests more than {MAX_JSON_DEPTH} levels of JSON arrays and objects; "
+                             f"no Images API answer does, so it is not parsed")
     return ReceivedResponse(
         status=response.status_code,
         headers=headers,
@@ -86,6 +101,17 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
         elapsed=time.perf_counter() - started,
         events=events,
     )
+
+
+@contextlib.contextmanager
+def _failures_named(limit: deadline.Deadline) -> Iterator[None]:
+    """httpx's errors as one `TransportError` naming the URL and the cause; a read the watchdog cut, as the deadline."""
+    try:
+        yield
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        if limit.expired() and not isinstance(exc, httpx.TimeoutException):
+            raise limit.error() from None
+        raise TransportError(describe_transport_error(exc, limit.url)) from None
 
 
 def _build(client: httpx.Client, sent: SentRequest, timeout: float | None) -> httpx.Request:
@@ -101,6 +127,9 @@ def _build(client: httpx.Client, sent: SentRequest, timeout: float | None) -> ht
         return to_httpx(client, sent, timeout)
     except httpx.InvalidURL as exc:
         raise TransportError(describe_transport_error(exc, sent.url)) from None
+    except ValueError as exc:
+        raise ImageContractError(f"{sent.url}: the JSON body cannot be sent ({exc}): JSON has no NaN or Infinity; "
+                                 f"use a finite number, or a raw `body:` for a malformed-input case") from None
 
 
 def _refuse_declared_size(headers: dict[str, str], max_body: int, url: str) -> None:
@@ -111,29 +140,22 @@ def _refuse_declared_size(headers: dict[str, str], max_body: int, url: str) -> N
                              f"exceeds the {human_size(max_body)} limit; not read")
 
 
-def _capped_chunks(response: httpx.Response, max_body: int, url: str) -> Iterator[bytes]:
-    """The body's chunks, stopping with a clear error once `max_body` bytes have come."""
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_body:
-            raise TransportError(f"{url}: response body exceeds the {human_size(max_body)} limit; stopped reading")
-        yield chunk
+def read_events(chunks: Iterable[bytes], started: float, url: str) -> tuple[bytes, list[StreamEvent]]:
+    """Parse `text/event-stream` as it arrives (the SSE framing rules, minus retry/id, which the API does not use).
 
-
-def _read_body(response: httpx.Response, max_body: int, url: str) -> bytes:
-    return b"".join(_capped_chunks(response, max_body, url))
-
-
-def _read_events(response: httpx.Response, started: float, max_body: int, url: str) -> tuple[bytes, list[StreamEvent]]:
-    """Parse `text/event-stream` as it arrives, each event timed when the chunk completing it came."""
+    Each chunk is searched once (linear in the body, however it is cut), and an event that grows past
+    `MAX_EVENT_BYTES` without ending (one endless line) stops the reading.
+    """
     raw: list[bytes] = []
     events: list[StreamEvent] = []
     reader = BlockReader()
-    for chunk in _capped_chunks(response, max_body, url):
+    for chunk in chunks:
         raw.append(chunk)
         for block in reader.feed(chunk):
             events.extend(_parsed(block, started))
+        if reader.pending > MAX_EVENT_BYTES:
+            raise TransportError(f"{url}: a server-sent event grew past {human_size(MAX_EVENT_BYTES)} without ending; "
+                                 f"stopped reading")
     rest = reader.rest()
     if rest.strip():
         events.extend(_parsed(rest, started))
@@ -145,15 +167,20 @@ def _parsed(block: bytes, started: float) -> list[StreamEvent]:
     return [] if event is None else [event]
 
 
-def download(client: httpx.Client, url: str, *, max_body: int | None = None) -> bytes:
-    """GET an image handed out in `url` mode (no key: such URLs are pre-signed)."""
+def download(client: httpx.Client, url: str, *, max_body: int | None = None, timeout: float | None = None) -> bytes:
+    """GET an image handed out in `url` mode (no key: such URLs are pre-signed), within `timeout` as `send`."""
     max_body = MAX_BODY_BYTES if max_body is None else max_body
-    try:
-        with client.stream("GET", url) as response:
+    limit = deadline.Deadline(timeout or DEFAULT_TIMEOUT_SECONDS, url)
+    with _failures_named(limit):
+        request = client.build_request("GET", url, extensions={"timeout": httpx.Timeout(limit.seconds).as_dict(),
+                                                                deadline.EXTENSION: limit})
+        response = client.send(request, stream=True)
+        try:
             _refuse_declared_size({name.lower(): value for name, value in response.headers.items()}, max_body, url)
-            body = _read_body(response, max_body, url)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise TransportError(describe_transport_error(exc, url)) from None
+            with deadline.watchdog(limit, response):
+                body = b"".join(deadline.guarded(response.iter_bytes(), limit, max_body, url))
+        finally:
+            response.close()
     if response.status_code != 200:
         raise TransportError(f"{url}: image download answered HTTP {response.status_code}")
     return body

@@ -23,8 +23,8 @@ def image_urls(body: Any, events: Iterable[StreamEvent] | None) -> list[Any]:
     return [item["url"] for item in items or [] if isinstance(item, dict) and "url" in item]
 
 
-def fetch_images(client: httpx.Client, urls: Iterable[Any]) -> tuple[dict[str, bytes], dict[str, str]]:
-    """(bytes by URL, why not by URL) for each distinct URL."""
+def fetch_images(client: httpx.Client, urls: Iterable[Any], timeout: float | None = None) -> tuple[dict[str, bytes], dict[str, str]]:
+    """(bytes by URL, why not by URL) for each distinct URL, each fetched within `timeout` (as the request's)."""
     fetched: dict[str, bytes] = {}
     failed: dict[str, str] = {}
     for url in dict.fromkeys(url for url in urls if isinstance(url, str)):
@@ -32,7 +32,7 @@ def fetch_images(client: httpx.Client, urls: Iterable[Any]) -> tuple[dict[str, b
             failed[url] = f"the image URL {url[:80]!r} is not an http(s) URL, so no client can fetch it"
             continue
         try:
-            fetched[url] = download(client, url)
+            fetched[url] = download(client, url, timeout=timeout)
         except TransportError as exc:
             failed[url] = f"the image URL could not be fetched: {exc}"
     return fetched, failed

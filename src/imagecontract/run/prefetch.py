@@ -12,9 +12,11 @@ function that runs one key.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Generic, Hashable, Sequence, TypeVar
+from concurrent.futures import Future, InvalidStateError
+from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
@@ -31,9 +33,13 @@ class Prefetcher(Generic[Key, Value]):
         self._run = run
         self._stopped = threading.Event()
         self._futures: dict[Key, Future[Value]] = {key: Future() for group in groups for key in group}
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="imagecontract")
+        self._groups: queue.SimpleQueue[list[Key]] = queue.SimpleQueue()
         for group in groups:
-            self._pool.submit(self._run_group, list(group))
+            self._groups.put(list(group))
+        self._threads = [threading.Thread(target=self._work, name=f"imagecontract-{index}", daemon=True)
+                         for index in range(max(1, min(workers, len(groups))))]
+        for thread in self._threads:
+            thread.start()
 
     def result(self, key: Key) -> Value:
         """The outcome of `key`, once its request ran: its value, or the exception it raised, raised here."""
@@ -46,21 +52,41 @@ class Prefetcher(Generic[Key, Value]):
         """Start nothing more; requests already sent finish, and waiting keys fail with PrefetchStopped."""
         self._stopped.set()
 
-    def close(self) -> None:
-        """Stop, and wait for the requests in flight (each bounded by its timeout) so none outlives the run."""
+    def close(self, *, wait: bool = True) -> None:
+        """Stop, and wait for the requests in flight (each bounded by its timeout) so none outlives the run.
+
+        An interrupted run does not wait: the threads are daemons, so they do not hold the process either.
+        """
         self.stop()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for thread in self._threads if wait else ():
+            thread.join()
         for future in self._futures.values():
-            if not future.done():
-                future.set_exception(PrefetchStopped("the run stopped before this request was sent"))
+            _settle(future, PrefetchStopped("the run stopped before this request was sent"))
+
+    def _work(self) -> None:
+        while True:
+            try:
+                keys = self._groups.get_nowait()
+            except queue.Empty:
+                return
+            self._run_group(keys)
 
     def _run_group(self, keys: list[Key]) -> None:
         for key in keys:
             future = self._futures[key]
             if self._stopped.is_set():
-                future.set_exception(PrefetchStopped("the run stopped before this request was sent"))
+                _settle(future, PrefetchStopped("the run stopped before this request was sent"))
                 continue
             try:
-                future.set_result(self._run(key))
+                _settle(future, result=self._run(key))
             except BaseException as exc:  # handed to the waiting test as it is: a skip, a stop, a failure
-                future.set_exception(exc)
+                _settle(future, exc)
+
+
+def _settle(future: Future[Value], error: BaseException | None = None, *, result: Any = None) -> None:
+    """Give `future` its outcome unless it has one: an interrupted run settles waiting keys from another thread."""
+    with contextlib.suppress(InvalidStateError):
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
+from imagecontract.collection.confine import ALLOW_FLAG, outside_reason
 from imagecontract.errors import FixtureError
 from imagecontract.exchange import FilePart
 from imagecontract.images import inspect_image
@@ -43,9 +44,14 @@ def cache_generated_under(directory: Path | None) -> None:
 _PALETTE = ((46, 134, 193), (231, 76, 60), (241, 196, 15), (39, 174, 96), (142, 68, 173), (52, 73, 94))
 
 
-def file_part(field: str, spec: Mapping[str, Any], *, base_dir: Path, saved: Mapping[str, bytes], where: str) -> FilePart:
-    """Turn one `form.files` entry into the bytes to upload."""
+def file_part(field: str, spec: Mapping[str, Any], *, base_dir: Path, saved: Mapping[str, bytes], where: str,
+              confined: bool = True) -> FilePart:
+    """Turn one `form.files` entry into the bytes to upload; a `confined` fixture must be a file of the project."""
     if "fixture" in spec:
+        reason = outside_reason(str(spec["fixture"]), base_dir) if confined else None
+        if reason:
+            raise FixtureError(f"{where}.fixture: {spec['fixture']!r} is {reason}; fixtures must be files of the "
+                               f"collection's project (relative to the collection file), or pass {ALLOW_FLAG}")
         return _fixture(field, spec, base_dir, where)
     if "saved" in spec:
         name = spec["saved"]

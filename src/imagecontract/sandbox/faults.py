@@ -17,8 +17,8 @@ from starlette.types import Receive, Scope, Send
 
 from imagecontract import rules
 from imagecontract.errors import FaultError
-from imagecontract.redact import MASK
-from imagecontract.sandbox.messages import BAD_GATEWAY, ERROR_PAGE, ERRORS, ApiError, ErrorReply
+from imagecontract.sandbox.echo_faults import ECHO_SHAPES, EchoShape, echo_rewrite
+from imagecontract.sandbox.messages import BAD_GATEWAY, ERROR_PAGE, ApiError, ErrorReply
 from imagecontract.sandbox.validation import ImageRequest
 
 Adjust = Callable[[ImageRequest], ImageRequest]
@@ -112,25 +112,8 @@ def _envelope_without(key: str) -> Rewrite:
     return rewrite
 
 
-_WRONG_KEY = ERRORS["invalid_api_key"]
-_WRONG_KEY_HEAD, _WRONG_KEY_TAIL = _WRONG_KEY.message.split("{key}")
-"""The wrong-key message around the key it shows, so a rewrite can find the key in it."""
-
-
-def _echo_key_prefix(arg: str) -> Effect:
-    """Let the whole key into the wrong-key message (as `echo-key`), then cut it to its first N characters."""
-    shown = _number(arg, int, minimum=1)
-
-    def rewrite(reply: ErrorReply) -> ErrorReply:
-        inner, message = reply.body.get("error"), reply.message
-        ours = message.startswith(_WRONG_KEY_HEAD) and message.endswith(_WRONG_KEY_TAIL)
-        if not isinstance(inner, dict) or inner.get("code") != _WRONG_KEY.code or not ours:
-            return reply
-        key = message[len(_WRONG_KEY_HEAD):len(message) - len(_WRONG_KEY_TAIL)]
-        cut = f"{_WRONG_KEY_HEAD}{key[:shown]}{MASK}{_WRONG_KEY_TAIL}"
-        return replace(reply, body={**reply.body, "error": {**inner, "message": cut}})
-
-    return Effect(echo_key=True, error=rewrite)
+def _echo(shape: EchoShape) -> Callable[[str], Effect]:
+    return lambda arg: Effect(echo_key=True, error=echo_rewrite(shape, _number(arg, int, minimum=1) if arg else 0))
 
 
 def _resize(request: ImageRequest, size: str) -> ImageRequest:
@@ -186,9 +169,8 @@ FAULTS: Mapping[str, FaultSpec] = {
         "answer 400 errors with status 500", _rewrite(lambda r: replace(r, status=500) if r.status == 400 else r)
     ),
     "echo-key": FaultSpec("echo the caller's whole API key in auth errors", lambda arg: Effect(echo_key=True)),
-    "echo-key-prefix": FaultSpec(
-        "echo the first N characters of the caller's API key in auth errors", _echo_key_prefix, "N", "16"
-    ),
+    **{name: FaultSpec(shape.description, _echo(shape), "N" if shape.default else None, shape.default)
+       for name, shape in ECHO_SHAPES.items()},
     "swap-response-format": FaultSpec(
         "answer url when b64_json is asked, and the reverse",
         _adjust(lambda r: replace(r, response_format=SWAPPED_RESPONSE_FORMAT[r.response_format])),
