@@ -257,24 +257,36 @@ def _decode(index: int, item: Any, path: str, downloads: dict[str, bytes], faile
         return ReturnedImage(index, source, data, None, str(exc), path)
 
 
+RESAMPLING_FILTERS = (Image.Resampling.NEAREST, Image.Resampling.BOX, Image.Resampling.BILINEAR, Image.Resampling.LANCZOS)
+"""An answer at another size than its upload may be resized with any of these: a pixel is unchanged when it matches
+the input resized by one of them (each treats the edges of flat shapes differently), and the editable area is what
+any of them reaches."""
+
+
 def _editable_area(mask: bytes | None, original: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """An `L` image, 255 where editing is allowed: the mask's fully transparent pixels, else the original's."""
+    """An `L` image, 255 where editing is allowed: the mask's fully transparent pixels, else the original's.
+
+    Resized, a pixel counts as editable when any filter sees transparency under it (the border of a resized
+    mask belongs to both sides)."""
     source = _open(mask) if mask is not None else original
     alpha = source.convert("RGBA").getchannel("A")
-    if alpha.size != size:
-        alpha = alpha.resize(size, Image.Resampling.NEAREST)
-    return alpha.point(lambda value: 255 if value == 0 else 0)
+    if alpha.size == size:
+        return alpha.point(lambda value: 255 if value == 0 else 0)
+    nearest = alpha.resize(size, Image.Resampling.NEAREST).point(lambda value: 255 if value == 0 else 0)
+    touched = alpha.resize(size, Image.Resampling.BILINEAR).point(lambda value: 255 if value < 255 else 0)
+    return ImageChops.lighter(nearest, touched)
 
 
 @functools.lru_cache(maxsize=2)
-def _edit_reference(original: bytes, mask: bytes | None, size: tuple[int, int]) -> tuple[Image.Image, Image.Image]:
-    """The input as RGB at `size`, and its editable area: a collection uploads the same image and mask to edit
-    after edit, so each pair is decoded once, not once per result. Callers must not change the images."""
+def _edit_reference(original: bytes, mask: bytes | None, size: tuple[int, int],
+                    ) -> tuple[tuple[Image.Image, ...], Image.Image]:
+    """The input as RGB at `size` (once per `RESAMPLING_FILTERS` when resized), and its editable area: a
+    collection uploads the same image and mask to edit after edit, so each pair is decoded once, not once per
+    result. Callers must not change the images."""
     source = _open(original)
     before = source.convert("RGB")
-    if before.size != size:
-        before = before.resize(size, Image.Resampling.BILINEAR)
-    return before, _editable_area(mask, source, size)
+    candidates = (before,) if before.size == size else tuple(before.resize(size, method) for method in RESAMPLING_FILTERS)
+    return candidates, _editable_area(mask, source, size)
 
 
 def _count(area: Image.Image) -> int:
@@ -296,9 +308,12 @@ def unchanged_outside_mask(
     area changed; `inside_changed` when any pixel inside it did.
     """
     produced = _open(result).convert("RGB")
-    before, editable = _edit_reference(original, mask, produced.size)
-    red, green, blue = ImageChops.difference(before, produced).split()
-    largest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    candidates, editable = _edit_reference(original, mask, produced.size)
+    largest = None
+    for candidate in candidates:
+        red, green, blue = ImageChops.difference(candidate, produced).split()
+        moved = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+        largest = moved if largest is None else ImageChops.darker(largest, moved)
     changed = largest.point(lambda value: 255 if value > tolerance else 0)
     outside = ImageChops.invert(editable)
     outside_pixels = _count(outside)

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from imagecontract import lifecycle, rules
 from imagecontract.cassettes.modes import MODES, RecordMode
 from imagecontract.collection.environment import load_environment
+from imagecontract.collection.iterations import Row, load_rows
 from imagecontract.collection.model import Collection, RequestSpec, slugify
 from imagecontract.collection.targets import Target, resolve_target
 from imagecontract.collection.templating import layered, parse_assignments
@@ -81,12 +82,24 @@ class RunSettings:
     def mode_name(self) -> str:
         return "live" if self.live else f"cassettes ({self.record_mode.value})"
 
-    def key_from(self, env_name: str) -> str:
-        """The key in `env_name`; replay needs none, a run that sends traffic does."""
-        value = self.environ.get(env_name, "")
+    def __post_init__(self) -> None:
+        """A key given by `--env-file` (a Postman environment holding it) or `--var` counts as if exported."""
+        value = self.variables.get(self.api_key_env)
+        if value not in (None, "") and not self.environ.get(self.api_key_env):
+            self.environ = {**self.environ, self.api_key_env: str(value)}
+
+    def key_variable(self, name: str) -> str:
+        """The variable a collection's `bearer_env: NAME` reads: `OPENAI_API_KEY`, what a Postman import writes,
+        stands for the run's key (`--api-key-env`, else the named target's); any other name is itself."""
+        return self.api_key_env if name == DEFAULT_KEY_ENV else name
+
+    def key_from(self, env_name: str, sends: bool | None = None) -> str:
+        """The key in `env_name` (the environment, else `--env-file`/`--var`); replay needs none, sending does
+        (`sends`: whether this request reaches the target; None: whether the run may)."""
+        value = self.environ.get(env_name) or self.variables.get(env_name) or ""
         if value:
-            return value
-        if self.sends_traffic:
+            return str(value)
+        if self.sends_traffic if sends is None else sends:
             raise ImageContractError(
                 f"no API key: set the environment variable {env_name} (or name another with --api-key-env)"
             )
@@ -109,6 +122,7 @@ class OptionValues:
     replay_pace: str = "recorded"
     var: Sequence[str] = ()
     env_file: str | None = None
+    iteration_data: str | None = None
     cassette_dir: str | None = None
     schemas_dir: str | None = None
     rate_limit: int | None = None
@@ -141,6 +155,8 @@ class Resolved:
     """The budget's run id, when the run sends traffic (the xdist controller hands it to its workers)."""
     fresh_store: Path | None = None
     """The SQLite budget file of a run nobody else can join, to remove when the run ends."""
+    rows: list[Row] | None = None
+    """`--iteration-data` rows: every request runs once per row (None: once)."""
 
 
 def resolve(values: OptionValues, rootdir: Path, environ: Mapping[str, str], *, worker: bool = False) -> Resolved:
@@ -165,7 +181,8 @@ def resolve(values: OptionValues, rootdir: Path, environ: Mapping[str, str], *, 
         environ=dict(environ),
         cassette_dir=Path(values.cassette_dir) if values.cassette_dir else rootdir / "cassettes",
         schemas=SchemaStore(Path(values.schemas_dir)) if values.schemas_dir else SchemaStore.default(rootdir),
-        record_command=f"imagecontract run --record-mode once --target {shlex.quote(values.target or target)}",
+        record_command=f"imagecontract run --record-mode once --target {shlex.quote(values.target or target)}"
+                       + (f" --cassette-dir {shlex.quote(values.cassette_dir)}" if values.cassette_dir else ""),
         as_of=lifecycle.target_day(values.as_of, named.as_of if named else None, environ),
         request_timeout=values.request_timeout,
         secret_envs=tuple(values.secret_env),
@@ -176,6 +193,7 @@ def resolve(values: OptionValues, rootdir: Path, environ: Mapping[str, str], *, 
                                  f"e.g. --request-timeout 60")
     check_concurrency(values)
     resolved = Resolved(settings, named, parse_shard(values.shard) if values.shard else None)
+    resolved.rows = load_rows(Path(values.iteration_data)) if values.iteration_data else None
     if settings.sends_traffic:
         _open_budget(resolved, values, rootdir, environ, worker)
     return resolved

@@ -90,3 +90,11 @@ def test_response_schema_judges_each_stream_event(judge: Judge, make_exchange: M
         ("$.events[2]", 'expected the event name to be its type "image_edit.completed", '
          'got "image_generation.completed"'),
     ]
+
+
+def test_an_unexpected_status_quotes_what_the_server_said(judge: Callable, make_exchange: Callable) -> None:
+    envelope = {"error": {"message": "Invalid value for 'size': '300x300'.", "type": "invalid_request_error"}}
+    assert reasons(judge("status_code", make_exchange(status=400, body=envelope))) == [
+        ("$", "expected 200, got 400 (the server said: Invalid value for 'size': '300x300'.)")]
+    assert reasons(judge("status_code", make_exchange(status=404, body={"message": "no route"}))) == [
+        ("$", "expected 200, got 404 (the server said: no route)")]

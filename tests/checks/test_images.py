@@ -8,7 +8,7 @@ import time
 from typing import Any, Callable
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from imagecontract.exchange import Exchange, StreamEvent
 from imagecontract.images import (
@@ -155,6 +155,25 @@ class TestUnchangedOutsideMask:
         result = self.result(inside=(250, 250, 0), outside=(10, 20, 30), size=(256, 256))
         assert unchanged_outside_mask(original, mask, result, tolerance=8) == (True, 0.0, True)
 
+    @pytest.mark.parametrize("method", ["NEAREST", "BOX", "BILINEAR", "LANCZOS"])
+    def test_an_answer_smaller_than_its_upload_passes_whatever_filter_resized_it(self, method: str) -> None:
+        """Flat shapes with sharp edges (as the sandbox and most pictures have), 1024 px in, 256 px out."""
+        original = Image.new("RGB", (1024, 1024), (200, 40, 40))
+        draw = ImageDraw.Draw(original)
+        for index in range(12):
+            draw.ellipse([37 * index, 23 * index + 5, 37 * index + 301, 23 * index + 211], fill=(19 * index, 240, 99))
+        mask = Image.new("RGBA", (1024, 1024), (0, 0, 0, 255))
+        mask.paste((0, 0, 0, 0), (256, 256, 768, 768))
+        answer = original.resize((256, 256), getattr(Image.Resampling, method))
+        answer.paste((250, 250, 0), (64, 64, 192, 192))
+        ok, fraction, inside_changed = unchanged_outside_mask(_png(original), _png(mask), _png(answer), tolerance=8,
+                                                              allowed_fraction=0.001)
+        assert ok and inside_changed, fraction
+        ignored_mask = answer.copy()
+        ignored_mask.paste((250, 250, 0), (0, 0, 256, 128))
+        assert not unchanged_outside_mask(_png(original), _png(mask), _png(ignored_mask), tolerance=8,
+                                          allowed_fraction=0.001).ok
+
     def test_allowed_fraction(self, make_image: MakeImage) -> None:
         original = make_image(self.SIZE, mode="RGBA", color=(10, 20, 30, 255), clear=(0, 0, 32, 64))
         result = self.result(inside=(250, 250, 0), outside=(10, 20, 30))
@@ -204,3 +223,9 @@ def test_an_edit_input_is_decoded_once_for_every_result_compared_with_it(
     assert compared == [True, False]
     assert opened.count(original) == 1 and opened.count(mask) == 1
     assert [data for data in opened if data in results] == results
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

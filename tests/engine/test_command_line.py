@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,16 +11,39 @@ from pathlib import Path
 import pytest
 
 from imagecontract.cli.main import SUBCOMMANDS, build_parser, main
-from imagecontract.cli.run import pytest_args
+
+REPO = Path(__file__).resolve().parents[2]
 
 
-def test_run_defaults_to_the_collections_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "mine.yaml").write_text("")
-    assert pytest_args(["--target", "http://127.0.0.1:1/v1", "-k", "edit"])[-5:] == [
-        "collections", "--target", "http://127.0.0.1:1/v1", "-k", "edit",
-    ]
-    assert "collections" not in pytest_args(["mine.yaml::a request", "-q"])
+def _project(root: Path) -> Path:
+    """A user project: one collection, and unit tests of its own that `imagecontract run` must leave alone."""
+    (root / "collections").mkdir()
+    shutil.copy(REPO / "collections" / "postman_mirror.yaml", root / "collections")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
+    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
+    return root
+
+
+def _collect(root: Path, *args: str) -> str:
+    command = [sys.executable, "-m", "imagecontract.cli.main", "run", "--collect-only", "-q", "-p", "no:cacheprovider", *args]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    return done.stdout + done.stderr
+
+
+def test_run_defaults_to_the_collections_directory_even_when_an_option_value_exists(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    for _ in range(2):
+        out = _collect(project, "--report", "reports/report.html")
+        assert "6 tests collected" in out and "test_unit" not in out, out
+    assert (project / "reports" / "report.html").is_file()
+    out = _collect(project, "--no-report", "-k", "tests")
+    assert "test_unit" not in out and "no tests collected (6 deselected)" in out, out
+
+
+def test_run_keeps_the_test_paths_it_is_given(tmp_path: Path) -> None:
+    out = _collect(_project(tmp_path), "tests/test_unit.py", "--no-report")
+    assert "1 test collected" in out and "postman_mirror" not in out, out
 
 
 def test_serve_lists_its_faults(capsys: pytest.CaptureFixture[str]) -> None:

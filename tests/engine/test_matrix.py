@@ -50,3 +50,17 @@ def test_column_names_and_reference_validation() -> None:
         column_names(["http://127.0.0.1:1/v1", "http://127.0.0.1:1/v2"])
     with pytest.raises(ValueError, match="--reference 'x' is not one of the targets"):
         build_matrix({"a": {"tests": []}}, "x")
+
+
+def test_the_page_filters_to_differing_rows_and_shows_progress_while_targets_run() -> None:
+    same, other = record("a.yaml::same", "passed"), record("a.yaml::other", "passed")
+    matrix = build_matrix({"ref": {"tests": [same, other]}, "gw": {"tests": [same, FAIL]}})
+    assert [matrix.varies(row) for row in matrix.rows] == [False, True, True]
+    page = to_html(matrix)
+    assert page.count('<tr class="same">') == 1 and page.count('<tr class="differs">') == 2
+    assert "show only the 2 rows whose targets differ" in page and "refresh" not in page
+    running = build_matrix({"ref": {"tests": [same]}}, "ref", running=["gw"])
+    assert running.targets == ["ref", "gw"] and running.cell(running.rows[0], "gw").verdict == "running"
+    assert not running.varies(running.rows[0])
+    page = to_html(running)
+    assert 'http-equiv="refresh"' in page and "running: 1 of 2 targets finished; waiting for gw" in page

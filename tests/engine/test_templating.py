@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from imagecontract.collection.templating import layered, parse_assignments, placeholders, render
+from imagecontract.collection.typed_values import typed_body
 from imagecontract.errors import TemplateError
 
 
@@ -54,3 +55,21 @@ def test_render_raises_only_template_errors(value: object) -> None:
         render(value, {"known": "v"})
     except TemplateError:
         pass
+
+
+def test_a_variable_holding_placeholders_is_resolved_and_a_loop_is_refused_with_its_place() -> None:
+    assert render({"p": "{{a}}!", "q": "{{a}}"}, {"a": "{{b}} cat", "b": "white"}) == {"p": "white cat!", "q": "white cat"}
+    assert render("{{a}}", {"a": "{{n}}", "n": 2}) == 2
+    with pytest.raises(TemplateError) as looped:
+        render("{{a}}", {"a": "{{b}}", "b": "x {{a}}"}, where="c.yaml: requests[0].json.prompt")
+    assert str(looped.value) == ("c.yaml: requests[0].json.prompt: variables refer to each other in a loop "
+                                 "({{a}} -> {{b}} -> {{a}}); give one of them a plain value")
+    with pytest.raises(TemplateError, match=r"unknown variable '\{\{zz\}\}' \(in the value of '\{\{a\}\}'\)"):
+        render("{{a}}", {"a": "{{zz}}"}, where="c.yaml: requests[0].json.prompt")
+
+
+def test_environment_text_is_typed_where_the_api_wants_a_number_or_a_boolean() -> None:
+    template = {"n": "{{n}}", "prompt": "{{p}}", "stream": "{{s}}", "size": "{{size}}", "partial_images": "x{{c}}"}
+    sent = typed_body(template, {"n": "2", "prompt": "2", "stream": "true", "size": "512x512", "partial_images": "x1"})
+    assert sent == {"n": 2, "prompt": "2", "stream": True, "size": "512x512", "partial_images": "x1"}
+    assert typed_body({"n": "two"}, {"n": "two"}) == {"n": "two"} and typed_body({"n": "{{n}}"}, {"n": "true"}) == {"n": "true"}

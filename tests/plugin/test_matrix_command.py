@@ -68,3 +68,14 @@ def test_matrix_against_every_deviation_fault_shows_each_in_its_cell(suite: Path
         for text in deviation.expected:
             assert text in cell["reason"], (name, text, cell["reason"])
     assert WRONG_KEY[:7] not in (suite / "reports" / "matrix.html").read_text()
+
+
+def test_a_second_matrix_never_reuses_the_previous_runs_data(suite: Path, sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    url = sandbox(api_key=KEY).base_url
+    assert main(["matrix", "--target", f"a={url}", "--live", "-k", "variations and not error"]) == 0
+    assert (suite / "reports" / "a" / "summary.json").is_file()
+    assert main(["matrix", "--target", f"a={url}", "--live", "--var", "not an assignment"]) == 2
+    printed = capsys.readouterr()
+    assert "target 'a' wrote no summary" in printed.err and "matrix: running 1 targets" in printed.out
+    assert not (suite / "reports" / "a" / "summary.json").exists()
+    assert json.loads((suite / "reports" / "matrix.json").read_text())["rows"] == []

@@ -24,3 +24,25 @@ def test_report_renders_every_image_without_errors(project: pytest.Pytester, rep
         assert page.locator(".ic-summary svg rect").count() == 9
         page.screenshot(path=str(project.path / "report.png"), full_page=True)
     assert problems == []
+
+
+def test_the_gallery_shows_every_returned_image_before_any_click_and_links_to_its_test(project: pytest.Pytester,
+                                                                                    sandbox) -> None:
+    project.runpytest("collections", "--target", sandbox().base_url, "--live").assert_outcomes(passed=5, failed=1)
+    problems: list[str] = []
+    with browser_page(project.path / "reports" / "report.html", problems) as page:
+        gallery = page.locator(".ic-gallery img[data-ic]")
+        page.wait_for_function("Array.from(document.querySelectorAll('.ic-gallery img')).every(img => img.complete)")
+        assert gallery.count() == 5, "one thumbnail per returned image: generate, variation, edit, stream, dog"
+        assert page.evaluate("Array.from(document.querySelectorAll('.ic-gallery img'))"
+                             ".every(img => img.naturalWidth > 0 && img.getBoundingClientRect().height > 0)")
+        wrong = page.locator(".ic-gallery figure.ic-wrong-size")
+        assert wrong.count() == 1 and 'expected size "512x512", got "256x256"' in wrong.inner_text()
+        passed = page.locator(".ic-gallery figure.ic-right-size a").first
+        anchor = passed.get_attribute("data-ic-test")
+        assert not page.locator(f"#{anchor}").is_visible(), "a passed test's details start collapsed"
+        passed.click()
+        page.wait_for_function(f"document.getElementById('{anchor}').getBoundingClientRect().height > 0")
+        assert page.locator(f"#{anchor}").is_visible()
+        assert page.locator(".ic-summary .ic-axis text").count() == 5
+    assert problems == []

@@ -98,3 +98,18 @@ def test_section_lists_429_retries() -> None:
     assert '<h4 class="ic-retries">Retries (2)</h4>' in section
     assert "<li>429 on attempt 1: retried after Retry-After 2 s</li><li>429 on attempt 2: &lt;b&gt;</li>" in section
     assert "Retries" not in render_test_section({**record, "retries": []}, {})
+
+
+def test_the_gallery_links_each_image_to_its_test_and_marks_a_wrong_size() -> None:
+    from imagecontract.report.gallery import render_gallery, test_anchor
+    from imagecontract.report.pictures import Thumbnail
+
+    thumb = Thumbnail("image/png", "AAAA", 64, 64)
+    images = [{"image": "k1", "path": "$.data[0].url", "description": "<png 1024x1024, 9 KB>"}]
+    wrong = {"nodeid": "c.yaml::small", "request": "small", "exchange": {"images": images},
+             "failures": [{"check": "image_decodes", "path": "$.data[0].url", "reason": "expected 256x256, got 1024x1024"}]}
+    right = {"nodeid": "c.yaml::big", "request": "big", "exchange": {"images": images}, "failures": []}
+    page = render_gallery([wrong, right, {"nodeid": "c.yaml::error", "request": "error", "exchange": None}], {"k1": thumb})
+    assert page.count("<figure") == 2 and page.count('class="ic-wrong-size"') == 1
+    assert f'data-ic-test="{test_anchor("c.yaml::small")}"' in page and "expected 256x256, got 1024x1024" in page
+    assert render_gallery([right], {}) == ""

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from imagecontract.cli.run import pytest_args
 from imagecontract.errors import ImageContractError
 from imagecontract.report.matrix import build_matrix, column_names, write_matrix
+
+POLL_SECONDS = 0.5
+MATRIX_FILES = (".html", ".md", ".json")
 
 
 def _run_target(target: str, name: str, args: argparse.Namespace, out: Path) -> subprocess.Popen[bytes]:
@@ -33,18 +38,43 @@ def _matrix(args: argparse.Namespace) -> int:
     names = column_names(args.target)
     if args.reference is not None and args.reference not in names:
         raise ImageContractError(f"--reference {args.reference!r} is not one of the targets: {', '.join(names)}")
+    clear_previous(out, names)
     running = {name: _run_target(target, name, args, out) for target, name in zip(args.target, names)}
-    summaries = {}
-    for name, process in running.items():
-        process.wait()
+    reports = {name: f"{name}/report.html" for name in names}
+    summaries: dict[str, dict] = {}
+    write_matrix(build_matrix(summaries, args.reference, list(running)), out, reports)
+    print(f"imagecontract: matrix: running {len(names)} targets; watch {out / 'matrix.html'}", flush=True)
+    while running:
+        name, process = _next_finished(running)
         summary = out / name / "summary.json"
         if not summary.is_file():
             raise ImageContractError(f"target {name!r} wrote no summary (pytest exit {process.returncode}); see {out / name / 'pytest.log'}")
         summaries[name] = json.loads(summary.read_text(encoding="utf-8"))
-    matrix = build_matrix(summaries, args.reference)
-    failing = write_matrix(matrix, out, {name: f"{name}/report.html" for name in names})
+        write_matrix(build_matrix(summaries, args.reference, list(running)), out, reports)
+        print(f"imagecontract: matrix: {name} finished ({len(summaries)} of {len(names)} targets)", flush=True)
+    matrix = build_matrix({name: summaries[name] for name in names}, args.reference)
+    failing = write_matrix(matrix, out, reports)
     print(f"imagecontract: matrix of {len(matrix.rows)} capabilities x {len(names)} targets, {failing} failing cells: {out / 'matrix.html'}")
     return 0 if failing == 0 else 1
+
+
+def _next_finished(running: dict[str, subprocess.Popen[bytes]]) -> tuple[str, subprocess.Popen[bytes]]:
+    """Wait for any target's run to end; take it out of `running`."""
+    while True:
+        for name, process in running.items():
+            if process.poll() is not None:
+                return name, running.pop(name)
+        time.sleep(POLL_SECONDS)
+
+
+def clear_previous(out: Path, names: list[str]) -> None:
+    """Remove what an earlier matrix wrote for these targets, so no column is built from a previous run's data."""
+    for name in names:
+        if name in (".", "..") or Path(name).name != name:
+            raise ImageContractError(f"--target {name}=...: a column name must be a plain folder name under {out}/")
+        shutil.rmtree(out / name, ignore_errors=True)
+    for suffix in MATRIX_FILES:
+        (out / f"matrix{suffix}").unlink(missing_ok=True)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -17,22 +17,23 @@ from typing import Sequence
 
 import pytest
 
+from imagecontract.cli import default_paths
 from imagecontract.pytest.preload import import_plugin
 
-DEFAULT_COLLECTIONS = "collections"
+DEFAULT_PATHS_PLUGIN = default_paths.__name__
+"""Imported here, before pytest runs, so `-p` finds it loaded (not rewritten, like the plugin itself)."""
 
 SANDBOX_RECORDING_KEY = "ic-sandbox-recording-key"
 """The key the recording sandbox requires, so the wrong-key case answers 401 as the API does."""
 
 
 def pytest_args(extra: Sequence[str]) -> list[str]:
-    """Add the default collections directory unless the caller names paths of their own.
+    """pytest's arguments: `collections/` unless the caller names test paths of their own (see `default_paths`).
 
     Hypothesis's pytest plugin (installed with the dev extra) is left out: collections have no property
     tests, and it imports all of Hypothesis at the end of every run (~0.25 s)."""
-    names_paths = any(not arg.startswith("-") and Path(arg.split("::")[0]).exists() for arg in extra)
-    quiet = ["-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:hypothesispytest"]
-    return [*quiet, *extra] if names_paths else [*quiet, DEFAULT_COLLECTIONS, *extra]
+    return ["-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:hypothesispytest",
+            "-o", "testpaths=collections", "-p", DEFAULT_PATHS_PLUGIN, *extra]
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -38,19 +38,29 @@ def render(value: Any, variables: Mapping[str, Any], *, where: str = "") -> Any:
     return value
 
 
-def _render_text(text: str, variables: Mapping[str, Any], where: str) -> Any:
+def _render_text(text: str, variables: Mapping[str, Any], where: str, chain: tuple[str, ...] = ()) -> Any:
     whole = PLACEHOLDER.fullmatch(text.strip())
     if whole:
-        return _lookup(whole.group(1), variables, where)
-    return PLACEHOLDER.sub(lambda match: _as_text(_lookup(match.group(1), variables, where)), text)
+        return _lookup(whole.group(1), variables, where, chain)
+    return PLACEHOLDER.sub(lambda match: _as_text(_lookup(match.group(1), variables, where, chain)), text)
 
 
-def _lookup(name: str, variables: Mapping[str, Any], where: str) -> Any:
+def _lookup(name: str, variables: Mapping[str, Any], where: str, chain: tuple[str, ...] = ()) -> Any:
+    """A variable's value; one that holds placeholders itself (`{{a}}` = "{{b}} x") is resolved in turn, as
+    Postman does, and a variable that reaches itself is refused, naming the loop."""
+    if name in chain:
+        loop = " -> ".join(f"{{{{{step}}}}}" for step in (*chain[chain.index(name):], name))
+        place = f"{where}: " if where else ""
+        raise TemplateError(f"{place}variables refer to each other in a loop ({loop}); give one of them a plain value")
     if name in variables:
-        return variables[name]
+        value = variables[name]
+        if isinstance(value, str) and PLACEHOLDER.search(value):
+            return _render_text(value, variables, where, (*chain, name))
+        return value
     hint = did_you_mean(name, variables, lambda close: f"'{{{{{close}}}}}'")
     place = f"{where}: " if where else ""
-    raise TemplateError(f"{place}unknown variable '{{{{{name}}}}}'{hint}; define it {VARIABLE_SOURCES}")
+    inside = f" (in the value of '{{{{{chain[-1]}}}}}')" if chain else ""
+    raise TemplateError(f"{place}unknown variable '{{{{{name}}}}}'{inside}{hint}; define it {VARIABLE_SOURCES}")
 
 
 def _as_text(value: Any) -> str:

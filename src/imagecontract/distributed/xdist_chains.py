@@ -10,8 +10,9 @@ this scheduler keeps the ids and makes each chain one xdist scope instead.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
+from imagecontract.collection.iterations import Row, find_request, iterations
 from imagecontract.collection.loader import load_collection
 from imagecontract.collection.model import Collection
 from imagecontract.distributed.shard import Unit, chain_groups
@@ -34,10 +35,13 @@ def chain_scheduler(config: Any, log: Any, scopes: Mapping[str, str]) -> Any:
     return ChainScheduling(config, log)
 
 
-def collected_units(ids: Iterable[str], rootdir: Path) -> tuple[dict[str, Collection], list[Unit]]:
+def collected_units(ids: Iterable[str], rootdir: Path, rows: Sequence[Row] | None = None,
+                    ) -> tuple[dict[str, Collection], list[Unit]]:
     """The requests behind a worker's collected test ids (each collection loaded once), for the controller,
-    which collects nothing itself: the collections by relative path, and one unit per request."""
+    which collects nothing itself: the collections by relative path, and one unit per request (its
+    `--iteration-data` row's copy; a row's copy has the same path, cassette folder and variables)."""
     loaded: dict[str, Collection] = {}
+    expanded: dict[str, list[tuple[Collection, Row]]] = {}
     units = []
     for nodeid in ids:
         path, _, name = nodeid.partition("::")
@@ -45,7 +49,8 @@ def collected_units(ids: Iterable[str], rootdir: Path) -> tuple[dict[str, Collec
             continue
         if path not in loaded:
             loaded[path] = load_collection(rootdir / path, display=path)
-        units.append(Unit(nodeid, path, loaded[path].request(name)))
+            expanded[path] = iterations(loaded[path], rows)
+        units.append(Unit(nodeid, path, find_request(expanded[path], name)[1]))
     return loaded, units
 
 

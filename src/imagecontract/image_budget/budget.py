@@ -155,5 +155,3 @@ class ImageBudget:
                 rate = Rate(self.rate_limit, int(self.window * Duration.SECOND))
                 self._limiter = Limiter(self.store.rate_bucket([rate]))
             return self._limiter
-
-

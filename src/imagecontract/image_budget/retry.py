@@ -37,3 +37,10 @@ def retry_after(headers: Mapping[str, str]) -> float:
     except ValueError:
         value = 1.0
     return min(max(0.0, value), MAX_RETRY_AFTER_SECONDS)
+
+
+def retry_wait_text(headers: Mapping[str, str], wait: float) -> str:
+    """How a retry waited, naming `Retry-After` only when the target sent one."""
+    if "retry-after" in {name.lower() for name in headers}:
+        return f"retried after Retry-After {wait:g} s"
+    return f"retried after {wait:g} s (no Retry-After header)"

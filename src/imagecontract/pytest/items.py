@@ -10,10 +10,11 @@ from typing import Any, Iterator
 import pytest
 
 from imagecontract import lifecycle, rules
+from imagecontract.collection.iterations import iterations
 from imagecontract.collection.loader import load_collection
 from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.errors import ImageContractError, RunStopped
-from imagecontract.pytest.keys import CLIENT, PREFETCHER, RESULT, RESULTS, SETTINGS
+from imagecontract.pytest.keys import CLIENT, PREFETCHER, RESULT, RESULTS, ROWS, SETTINGS
 from imagecontract.run import deadline
 from imagecontract.run.engine import CollectionState, RequestResult, run_dependencies, run_request
 from imagecontract.run.http import new_client
@@ -21,21 +22,21 @@ from imagecontract.run.prefetch import PrefetchStopped
 
 
 class CollectionFile(pytest.File):
-    """A collection YAML file: validated on collection, one item per request."""
+    """A collection YAML file: validated on collection, one item per request (per `--iteration-data` row)."""
 
     collection: Collection
-    state: CollectionState
 
     def collect(self) -> Iterator[pytest.Item]:
         self.collection = load_collection(self.path, display=self.config.rootpath and _relative(self.path, self.config.rootpath))
-        self.state = CollectionState()
-        for spec in self.collection.requests:
-            item = RequestItem.from_parent(self, name=spec.name, spec=spec)
-            day = lifecycle.meaning_day(self.collection.as_of, self.config.stash[SETTINGS].as_of)
-            for name in mark_names(spec, day):
-                self.config.addinivalue_line("markers", f"{name}: imagecontract mark")
-                item.add_marker(getattr(pytest.mark, name))
-            yield item
+        day = lifecycle.meaning_day(self.collection.as_of, self.config.stash[SETTINGS].as_of)
+        for collection, row in iterations(self.collection, self.config.stash.get(ROWS, None)):
+            state = CollectionState(values=dict(row))
+            for spec in collection.requests:
+                item = RequestItem.from_parent(self, name=spec.name, spec=spec, collection=collection, state=state)
+                for name in mark_names(spec, day):
+                    self.config.addinivalue_line("markers", f"{name}: imagecontract mark")
+                    item.add_marker(getattr(pytest.mark, name))
+                yield item
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, ImageContractError):
@@ -86,9 +87,13 @@ def format_failures(result: RequestResult) -> str:
 class RequestItem(pytest.Item):
     """One request of a collection, run as a test."""
 
-    def __init__(self, *, spec: RequestSpec, **kwargs: Any) -> None:
+    def __init__(self, *, spec: RequestSpec, collection: Collection, state: CollectionState, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
+        self.collection = collection
+        """The collection this request belongs to (its copy for an `--iteration-data` row)."""
+        self.state = state
+        """What earlier requests of the same collection (and row) saved."""
 
     @property
     def collection_file(self) -> CollectionFile:
@@ -128,12 +133,12 @@ class RequestItem(pytest.Item):
 
         Called by `runtest`, or ahead of it on a thread of the `--concurrency` prefetcher; touches no pytest state.
         """
-        settings, parent = self.config.stash[SETTINGS], self.collection_file
+        settings = self.config.stash[SETTINGS]
         client = shared_client(self.config)
-        blocked = run_dependencies(settings, client, parent.collection, self.spec, parent.state)
+        blocked = run_dependencies(settings, client, self.collection, self.spec, self.state)
         if blocked:
             pytest.skip(blocked)
-        return run_request(settings, client, parent.collection, self.spec, parent.state)
+        return run_request(settings, client, self.collection, self.spec, self.state)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, (ContractFailure, ImageContractError)):
@@ -143,7 +148,7 @@ class RequestItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """The request's line in its YAML file (0-based, as pytest counts), so `path:line` points at it."""
         line = self.spec.line - 1 if self.spec.line else None
-        return self.path, line, f"{self.collection_file.collection.name}: {self.spec.name}"
+        return self.path, line, f"{self.collection.name}: {self.spec.name}"
 
 
 def shared_client(config: pytest.Config) -> Any:

@@ -26,6 +26,8 @@ ESTIMATED = pytest.StashKey[bool]()
 CHAIN_SCOPES = pytest.StashKey[dict[str, str]]()
 """Under xdist: node id of each chained test -> its chain's first node id, so one worker runs the chain."""
 PREFETCHER = pytest.StashKey[Prefetcher[str, RequestResult]]()
+ROWS = pytest.StashKey["list[Any] | None"]()
+"""`--iteration-data` rows, or None: every request runs once per row."""
 FRESH_STORE = pytest.StashKey[Path]()
 """The SQLite budget file of a run nobody else can join, removed when the run ends."""
 CLIENT = pytest.StashKey[Any]()

@@ -30,6 +30,7 @@ from imagecontract.pytest.keys import (
     FRESH_STORE,
     PREFETCHER,
     RESULTS,
+    ROWS,
     SETTINGS,
     SHARD,
     SHARD_PLAN,
@@ -38,6 +39,7 @@ from imagecontract.pytest.keys import (
 )
 from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
+from imagecontract.report.run_totals import totals_table
 from imagecontract.run import deadline
 from imagecontract.run.prefetch import Prefetcher
 from imagecontract.run.uploads import cache_generated_under
@@ -80,6 +82,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption("--latency-scale", type=float, default=1.0, metavar="F", help="multiply every latency budget by F")
     group.addoption("--var", action="append", default=[], metavar="NAME=VALUE", help="set a collection variable (repeatable)")
     group.addoption("--env-file", default=None, metavar="FILE", help="variables from a YAML file or a Postman environment JSON")
+    group.addoption("--iteration-data", default=None, metavar="FILE",
+                    help="run every request once per row of FILE (CSV with a header line, or a JSON list of objects), "
+                         "the row's values as variables, like newman -d")
     group.addoption("--cassette-dir", default=None, metavar="DIR", help="where cassettes live (default: <rootdir>/cassettes)")
     group.addoption("--schemas-dir", default=None, metavar="DIR", help="response schemas (default: <rootdir>/schemas)")
     group.addoption("--rate-limit", type=int, default=None, metavar="IMAGES_PER_MIN",
@@ -130,6 +135,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[TARGET] = resolved.target
     cache_generated_under(Path(config.rootpath) / ".imagecontract" / "uploads")
     config.stash[SHARD] = resolved.shard
+    config.stash[ROWS] = resolved.rows
     if resolved.fresh_store is not None:
         config.stash[FRESH_STORE] = resolved.fresh_store
     if resolved.run_id and getattr(option, "testrunuid", False) is None and not worker:
@@ -178,7 +184,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     settings = config.stash[SETTINGS]
     units = [
-        Unit(item.nodeid, str(item.path), item.spec, settings.cassette_path(item.collection_file.collection, item.spec))
+        Unit(item.nodeid, str(item.path), item.spec, settings.cassette_path(item.collection, item.spec))
         for item in items if isinstance(item, RequestItem)
     ]
     rate = config.option.rate_limit
@@ -198,7 +204,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Cost guard for a run in one process (xdist workers leave it to the controller, below)."""
     if not hasattr(session.config, "workerinput"):
-        _guard_cost(session.config, [(item.collection_file.collection, item.spec)
+        _guard_cost(session.config, [(item.collection, item.spec)
                                      for item in session.items if isinstance(item, RequestItem)])
 
 
@@ -226,7 +232,7 @@ def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
     if config.stash.get(ESTIMATED, False):
         return
     config.stash[ESTIMATED] = True
-    loaded, units = collected_units(ids, Path(config.rootpath))
+    loaded, units = collected_units(ids, Path(config.rootpath), config.stash.get(ROWS, None))
     config.stash.setdefault(CHAIN_SCOPES, {}).update(chain_scopes(units))
     _guard_cost(config, [(loaded[unit.collection], unit.spec) for unit in units])
 
@@ -289,4 +295,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for result in results for seconds in result.latencies
     ]
     for line in format_table(latency_stats(samples)):
+        terminalreporter.write_line(line)
+    terminalreporter.section("imagecontract summary")
+    for line in totals_table(results, skipped=len(terminalreporter.stats.get("skipped", []))):
         terminalreporter.write_line(line)

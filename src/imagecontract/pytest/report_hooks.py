@@ -17,6 +17,7 @@ import pytest
 
 from imagecontract.collection.model import RequestSpec
 from imagecontract.redact import LogRedactor, redact_message, redact_url
+from imagecontract.report.gallery import render_gallery
 from imagecontract.report.pictures import ImageStore
 from imagecontract.report.records import TestFacts, build_record
 from imagecontract.report.render import render_assets, render_run_summary, render_test_section
@@ -92,7 +93,7 @@ def bearer_env_key(item: pytest.Item, settings: RunSettings) -> list[str]:
     """The key a request's `auth: {bearer_env: NAME}` sends, known before it runs (so logs can hide it)."""
     auth = getattr(getattr(item, "spec", None), "auth", None)
     name = auth.get("bearer_env") if isinstance(auth, dict) else None
-    return [settings.environ.get(name, "")] if isinstance(name, str) else []
+    return [settings.environ.get(settings.key_variable(name), "")] if isinstance(name, str) else []
 
 
 def loggable(secrets: list[str]) -> list[str]:
@@ -202,7 +203,7 @@ class ReportPlugin:
             message = str(report.longrepr[2])
         elif report.failed and result is None:
             message = report.longreprtext
-        facts = TestFacts(report.nodeid, item.collection_file.collection, item.spec, record_outcome(report), report.duration,
+        facts = TestFacts(report.nodeid, item.collection, item.spec, record_outcome(report), report.duration,
                           message, Path(item.config.rootpath), item.stash.get(INDEX, None), report.when,
                           stored_longrepr(report), tuple(report.sections))
         store = ImageStore()
@@ -222,7 +223,7 @@ class ReportPlugin:
         """Ctrl-C (or `pytest.exit`): the summary must not read as a finished run's, even with no test done yet."""
         self.interrupted = True
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
         config = session.config
         path = html_path(config)
         if self.presented is not None:
@@ -238,7 +239,8 @@ class ReportPlugin:
         self.summary = run_summary(
             self.records, self.images, target=redact_url(settings.target, secrets_of(settings, None)),
             mode=settings.mode_name, started=self.started, duration=time.time() - self.started,
-            collected=self.collected, selected=self.selected, shard=shard, interrupted=interrupted,
+            collected=self.collected, selected=self.selected, shard=shard,
+            interrupted=interrupted or exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop),
         )
         write_json(path.parent / SUMMARY_NAME, self.summary)
 
@@ -249,7 +251,8 @@ class ReportPlugin:
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str]) -> None:
         if self.summary is not None:
-            prefix.extend([render_assets(self.images), render_run_summary(self.summary)])
+            prefix.extend([render_assets(self.images), render_run_summary(self.summary),
+                           render_gallery(self.summary["tests"], self.images)])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:

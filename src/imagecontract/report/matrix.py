@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -25,9 +25,11 @@ from imagecontract.report.matrix_causes import (
 UNSUPPORTED_PREFIX = "declared unsupported"
 
 SYMBOLS = {"pass": "pass", "fail": "FAIL", "advisory": "advisory", "unsupported": "unsupported", "skipped": "skipped",
-           "missing": "-"}
+           "missing": "-", "running": "running"}
 COLOURS = {"pass": "#dff0d8", "fail": "#f2dede", "advisory": "#fff3cd", "unsupported": "#e8e8e8", "skipped": "#fcf8e3",
-           "missing": "#ffffff"}
+           "missing": "#ffffff", "running": "#eef3fb"}
+REFRESH_SECONDS = 3
+"""How often a page written while targets still run reloads itself."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,17 @@ class Matrix:
     rows: list[Capability]
     cells: dict[tuple[str, str], Cell]
     reference: str | None = None
+    running: list[str] = field(default_factory=list)
+    """Targets whose run has not finished yet (their cells show as running)."""
 
     def cell(self, row: Capability, target: str) -> Cell:
+        if target in self.running:
+            return Cell("running", "this target's run has not finished yet")
         return self.cells.get((row.nodeid, target), Cell("missing", "not run on this target"))
+
+    def varies(self, row: Capability) -> bool:
+        """Whether the finished targets give this row different verdicts (what the page's filter keeps)."""
+        return len({self.cell(row, target).verdict for target in self.targets if target not in self.running}) > 1
 
     def differences(self, row: Capability) -> list[str]:
         """Targets whose verdict on `row`, or whose reasons, differ from the reference's."""
@@ -91,7 +101,8 @@ class Matrix:
 
     def totals(self) -> dict[str, dict[str, int]]:
         """Per target: how many capabilities pass, fail, draw only advisories, are skipped or declared unsupported."""
-        return count_totals((target, self.cell(row, target).verdict) for target in self.targets for row in self.rows)
+        return count_totals((target, self.cell(row, target).verdict)
+                            for target in self.targets if target not in self.running for row in self.rows)
 
     def causes(self) -> list[Cause]:
         """Failures and advisories grouped by root cause (same check, path and reason shape), per target."""
@@ -118,9 +129,10 @@ def cell_of(record: Mapping[str, Any]) -> Cell:
     return Cell("fail", "; ".join(reasons) or str(record.get("message") or outcome), findings, **facts)
 
 
-def build_matrix(summaries: Mapping[str, Mapping[str, Any]], reference: str | None = None) -> Matrix:
-    """Columns in the given order; rows in the order the tests first appear."""
-    if reference is not None and reference not in summaries:
+def build_matrix(summaries: Mapping[str, Mapping[str, Any]], reference: str | None = None,
+                 running: Sequence[str] = ()) -> Matrix:
+    """Columns in the given order, then the `running` targets; rows in the order the tests first appear."""
+    if reference is not None and reference not in summaries and reference not in running:
         raise ValueError(f"--reference {reference!r} is not one of the targets: {', '.join(summaries)}")
     rows: dict[str, Capability] = {}
     cells: dict[tuple[str, str], Cell] = {}
@@ -130,7 +142,7 @@ def build_matrix(summaries: Mapping[str, Mapping[str, Any]], reference: str | No
             rows.setdefault(nodeid, Capability(nodeid, record.get("endpoint") or "other", record.get("model") or "-",
                                                 record.get("request") or nodeid))
             cells[(nodeid, target)] = cell_of(record)
-    return Matrix(list(summaries), list(rows.values()), cells, reference)
+    return Matrix([*summaries, *running], list(rows.values()), cells, reference, list(running))
 
 
 def _cell_json(cell: Cell) -> dict[str, Any]:
@@ -196,20 +208,43 @@ def to_html(matrix: Matrix, reports: Mapping[str, str] | None = None) -> str:
             cells.append(f'<td class="{cell.verdict}" title="{reason}" style="background:{COLOURS[cell.verdict]}">{detail}{facts}</td>')
         if matrix.reference:
             cells.append(f"<td>{html.escape(', '.join(matrix.differences(row)))}</td>")
-        body.append(f"<tr><td>{html.escape(row.endpoint)}</td><td>{html.escape(row.model)}</td>"
+        body.append(f"<tr class=\"{'differs' if matrix.varies(row) else 'same'}\"><td>{html.escape(row.endpoint)}</td><td>{html.escape(row.model)}</td>"
                     f"<td title=\"{html.escape(row.nodeid)}\">{html.escape(row.name)}</td>{''.join(cells)}</tr>")
     verdict = "every capability passes on every target" if matrix.all_pass else "not every capability passes everywhere"
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>imagecontract compatibility matrix</title>
+<html><head><meta charset="utf-8">{_refresh(matrix)}<title>imagecontract compatibility matrix</title>
 <style>body{{font-family:Helvetica,Arial,sans-serif;font-size:13px;margin:16px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}}th{{background:#f5f5f5}}
 details summary{{cursor:pointer}}details[open]{{max-width:28em}}.facts{{color:#555;font-size:11px}}
-tr.cause.contract td:nth-child(2){{color:#a94442;font-weight:bold}}</style></head>
-<body><h1>imagecontract compatibility matrix</h1><p>{len(matrix.rows)} capabilities, {len(matrix.targets)} targets: {verdict}.</p>
+tr.cause.contract td:nth-child(2){{color:#a94442;font-weight:bold}}body.only-differing tr.same{{display:none}}
+.progress{{background:#eef3fb;padding:4px 8px}}</style></head>
+<body><h1>imagecontract compatibility matrix</h1>{_progress(matrix)}<p>{len(matrix.rows)} capabilities, {len(matrix.targets)} targets: {verdict}.</p>
 {decision_html(matrix.totals(), matrix.causes())}
+{_filter(matrix)}
 <table class="capabilities"><thead><tr><th>endpoint</th><th>model</th><th>capability</th>{head_cells}</tr></thead>
 <tbody>{''.join(body)}</tbody></table></body></html>
 """
+
+
+def _refresh(matrix: Matrix) -> str:
+    return f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if matrix.running else ""
+
+
+def _progress(matrix: Matrix) -> str:
+    """While targets run, how many finished and which still run (the page reloads itself until all have)."""
+    if not matrix.running:
+        return ""
+    done = len(matrix.targets) - len(matrix.running)
+    return (f'<p class="progress" id="progress">running: {done} of {len(matrix.targets)} targets finished; '
+            f"waiting for {html.escape(', '.join(matrix.running))} (this page reloads every {REFRESH_SECONDS} s)</p>")
+
+
+def _filter(matrix: Matrix) -> str:
+    """A checkbox that hides the rows every target answers alike."""
+    differing = sum(1 for row in matrix.rows if matrix.varies(row))
+    return ('<p><label><input type="checkbox" id="only-differing" '
+            "onchange=\"document.body.classList.toggle('only-differing', this.checked)\"> "
+            f"show only the {differing} rows whose targets differ</label></p>")
 
 
 def write_matrix(matrix: Matrix, out: Path, reports: Mapping[str, str]) -> int:

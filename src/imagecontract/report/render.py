@@ -11,6 +11,8 @@ import json
 from html import escape
 from typing import Any, Iterable, Mapping, Sequence
 
+from imagecontract.report.gallery import STYLE as GALLERY_STYLE
+from imagecontract.report.gallery import size_problems, test_anchor
 from imagecontract.report.pictures import Thumbnail
 from imagecontract.report.summary import OUTCOMES
 
@@ -47,7 +49,7 @@ def render_assets(images: Mapping[str, Thumbnail]) -> str:
     """The style, every thumbnail once, and the script that points each `<img data-ic>` at its thumbnail."""
     table = json.dumps({key: [item.mime, item.data] for key, item in sorted(images.items())}, separators=(",", ":"))
     return (
-        f"<style>{STYLE}</style>"
+        f"<style>{STYLE}{GALLERY_STYLE}</style>"
         f'<script type="application/json" id="ic-images">{table}</script>'
         f"<script>{_LOADER}</script>"
     )
@@ -59,6 +61,8 @@ def render_run_summary(summary: Mapping[str, Any]) -> str:
     counts = ", ".join(f"{run['counts'][outcome]} {outcome}" for outcome in OUTCOMES)
     if run.get("interrupted"):
         counts += f"; INTERRUPTED, {run.get('not_run', 0)} not run"
+    elif run.get("not_run"):
+        counts += f"; {run['not_run']} not run"
     facts = _table(
         ["target", "mode", "started", "duration", "tests"],
         [[run["target"], run["mode"], run["started"], f"{run['duration']:.1f} s", f"{run['counts']['total']} ({counts})"]],
@@ -74,7 +78,8 @@ def render_run_summary(summary: Mapping[str, Any]) -> str:
         ["endpoint", "n", "p50 s", "p95 s", "max s", "budget s", ""],
         [
             [escape(row["endpoint"]), str(row["count"]), f"{row['p50']:.3f}", f"{row['p95']:.3f}", f"{row['max']:.3f}",
-             f"{row['budget']:.2f}", _verdict(row["within_budget"], "within budget", "OVER budget")]
+             f"{row['budget']:.2f}", _verdict(row["within_budget"], "within budget",
+                                                 f"OVER budget ({row.get('over', '?')} of {row['count']})")]
             for row in latency
         ],
         raw=True,
@@ -107,13 +112,27 @@ def latency_chart(rows: Sequence[Mapping[str, Any]]) -> str:
             + f'<line x1="{budget_x:.1f}" x2="{budget_x:.1f}" y1="{top - 2}" y2="{top + 16}" stroke="#d62728" stroke-width="2">'
             f"<title>budget {row['budget']:.2f} s</title></line>"
         )
-    height = len(rows) * row_height + 22
-    legend_y = height - 6
-    legend = (f'<text x="{label}" y="{legend_y}">p50 (dark), p95, max (light); red: budget; full width '
-              f"{scale:.2f} s</text>")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{label + width + 20}" height="{height}" '
+    axis_y = len(rows) * row_height + 4
+    height = axis_y + 40
+    legend = f'<text x="{label}" y="{height - 4}">p50 (dark), p95, max (light); red: budget</text>'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{label + width + 30}" height="{height}" '
             f'font-family="sans-serif" font-size="11" role="img" aria-label="latency per endpoint">'
-            f"{''.join(parts)}{legend}</svg>")
+            f"{''.join(parts)}{_axis(label, width, axis_y, scale)}{legend}</svg>")
+
+
+AXIS_TICKS = 5
+
+
+def _axis(left: int, width: int, y: int, scale: float) -> str:
+    """A seconds axis under the bars: a line and AXIS_TICKS evenly spaced, labelled ticks from 0 to full width."""
+    ticks = []
+    for step in range(AXIS_TICKS):
+        x = left + width * step / (AXIS_TICKS - 1)
+        seconds = scale * step / (AXIS_TICKS - 1)
+        ticks.append(f'<line class="ic-tick" x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 4}" stroke="#555"/>'
+                     f'<text x="{x:.1f}" y="{y + 15}" text-anchor="middle">{seconds:.3g} s</text>')
+    return (f'<g class="ic-axis"><line x1="{left}" x2="{left + width}" y1="{y}" y2="{y}" stroke="#555"/>'
+            f"{''.join(ticks)}</g>")
 
 
 def render_test_section(record: Mapping[str, Any], images: Mapping[str, Thumbnail]) -> str:
@@ -126,11 +145,13 @@ def render_test_section(record: Mapping[str, Any], images: Mapping[str, Thumbnai
             f'<section>{_response(exchange["response"], record)}</section></div>'
         )
         if exchange["images"]:
-            parts.append(f"<h4>Returned images</h4>{_strip(exchange['images'], images, _image_caption)}")
+            wrong = size_problems(record)
+            marked = [{**entry, "wrong_size": wrong.get(entry["path"])} for entry in exchange["images"]]
+            parts.append(f"<h4>Returned images</h4>{_strip(marked, images, _image_caption)}")
         if exchange["partials"]:
             parts.append(f"<h4>Partial images</h4>{_strip(exchange['partials'], images, _partial_caption)}")
     parts.append(_checks(record["checks"]))
-    return f'<div class="ic-test">{"".join(parts)}</div>'
+    return f'<div class="ic-test" id="{test_anchor(str(record.get("nodeid", "")))}">{"".join(parts)}</div>'
 
 
 def _failures(record: Mapping[str, Any]) -> str:
@@ -205,12 +226,15 @@ def _strip(entries: Iterable[Mapping[str, Any]], images: Mapping[str, Thumbnail]
         thumbnail = images.get(entry["image"]) if entry.get("image") else None
         image = (f'<img data-ic="{escape(entry["image"])}" width="{thumbnail.width}" height="{thumbnail.height}" '
                  f'alt="{escape(entry.get("description") or "")}">' if thumbnail else "")
-        figures.append(f"<figure>{image}<figcaption>{caption(entry)}</figcaption></figure>")
+        marked = ' class="ic-wrong-size"' if entry.get("wrong_size") else ""
+        figures.append(f"<figure{marked}>{image}<figcaption>{caption(entry)}</figcaption></figure>")
     return f'<div class="ic-strip">{"".join(figures)}</div>'
 
 
 def _image_caption(entry: Mapping[str, Any]) -> str:
     text = f"<code>{escape(entry['path'])}</code> {escape(entry.get('description') or '')}"
+    if entry.get("wrong_size"):
+        text += f'<br><span class="ic-badge">{escape(entry["wrong_size"])}</span>'
     return text + (f'<br><span class="ic-fail">{escape(entry["error"])}</span>' if entry.get("error") else "")
 
 

@@ -34,10 +34,12 @@ def run_summary(
     """The whole `summary.json` document; `target` must already be redacted.
 
     Tests are kept in collection order, so a run spread over processes or shards lists them as one process would.
-    An `interrupted` run (Ctrl-C) says so, and how many selected tests it never finished, so its counts are
-    not read as a complete run's.
+    An `interrupted` run (Ctrl-C) says so, and how many selected tests it never finished (`not_run`, named in
+    `not_run_tests`; also for a run cut short by `-x`), so its counts are not read as a complete run's;
+    `complete` is true only when nothing was interrupted or left out.
     """
     selected = sorted(set(selected))
+    unfinished = not_run(records, collected, selected)
     return {
         "format": SUMMARY_FORMAT,
         "run": {
@@ -50,13 +52,21 @@ def run_summary(
             "selected": selected,
             "shard": dict(shard) if shard else None,
             "interrupted": interrupted,
-            "not_run": max(len(selected) - len(records), 0) if interrupted else 0,
+            "not_run": len(unfinished) or (max(len(selected) - len(records), 0) if interrupted else 0),
+            "not_run_tests": unfinished,
+            "complete": not interrupted and not unfinished,
         },
         "endpoints": endpoint_model_table(records),
         "latency": [_latency_json(row) for row in latency_rows(records)],
         "tests": sorted(records, key=collection_order),
         "images": images.as_json(),
     }
+
+
+def not_run(records: Iterable[Mapping[str, Any]], collected: Sequence[str], selected: Iterable[int]) -> list[str]:
+    """Selected node ids that have no record, in collection order."""
+    recorded = {record["nodeid"] for record in records}
+    return [collected[index] for index in selected if index < len(collected) and collected[index] not in recorded]
 
 
 def collection_order(record: Mapping[str, Any]) -> tuple[bool, int]:
@@ -84,7 +94,7 @@ def endpoint_model_table(records: Iterable[Mapping[str, Any]]) -> list[dict[str,
 
 
 def latency_rows(records: Iterable[Mapping[str, Any]]) -> list[EndpointLatency]:
-    """p50, p95 and max against the tightest budget, per endpoint, over every exchange."""
+    """p50, p95 and max per endpoint over every exchange, each judged against its own test's budget."""
     return latency_stats(
         (record["endpoint"] or "other", seconds, record["budget"]["max"])
         for record in records if record["budget"] for seconds in record["latency"]
@@ -95,6 +105,7 @@ def _latency_json(row: EndpointLatency) -> dict[str, Any]:
     return {
         "endpoint": row.endpoint, "count": row.count, "p50": round(row.p50, 4), "p95": round(row.p95, 4),
         "max": round(row.max, 4), "budget": row.budget, "within_budget": row.within_budget,
+        "over": row.over,
     }
 
 

@@ -19,6 +19,7 @@ from imagecontract.checks import CheckContext, CheckOutcome, run_checks
 from imagecontract.collection.loader import CONTROL_CHARACTERS, NON_FINITE_FIX, format_location, non_finite
 from imagecontract.collection.model import Collection, Expectation, RequestSpec
 from imagecontract.collection.templating import layered, render
+from imagecontract.collection.typed_values import typed_body
 from imagecontract.errors import BudgetStop, ImageContractError
 from imagecontract.exchange import Exchange, Failure, FilePart, SentRequest
 from imagecontract.image_budget import retry
@@ -87,7 +88,8 @@ def run_request(
     """
     where = f"{collection.path.name}: {spec.location}"
     variables = layered(state.values, settings.variables, collection.variables, settings.environ)
-    sent, secrets = prepare(settings, collection, spec, variables, state, where)
+    cassette = None if settings.live else settings.cassette_path(collection, spec)
+    sent, secrets = prepare(settings, collection, spec, variables, state, where, sends=settings.sends(cassette))
     if settings.on_secrets is not None:
         settings.on_secrets(secrets)
     size = str(sent.params.get("size")) if sent.params.get("size") else None
@@ -95,7 +97,6 @@ def run_request(
     expect = render(dict(spec.expect), variables, where=f"{where}.expect")
     result = RequestResult(collection=collection, spec=spec, budget=budget)
     context = CheckContext(schemas=settings.schemas or SchemaStore.default(), baselines=settings.baselines)
-    cassette = None if settings.live else settings.cassette_path(collection, spec)
     result.cassette = cassette
     try:
         with _recording(settings, cassette, secrets) as session:
@@ -154,7 +155,7 @@ def run_dependencies(
 
 def prepare(
     settings: RunSettings, collection: Collection, spec: RequestSpec, variables: Mapping[str, Any],
-    state: CollectionState, where: str,
+    state: CollectionState, where: str, sends: bool | None = None,
 ) -> tuple[SentRequest, tuple[str, ...]]:
     """The request exactly as it will be sent, and the secrets it carries."""
     url = render(spec.url, variables, where=f"{where}.url") if spec.url else settings.target.rstrip("/") + render(
@@ -166,12 +167,12 @@ def prepare(
             raise ImageContractError(f"{where}.headers.{name}: {value[:40]!r} holds a line break or control character; "
                                      f"a header value is one line of text")
     secrets: list[str] = []
-    token = _token(settings, spec.auth, variables, where)
+    token = _token(settings, spec.auth, variables, where, sends)
     if token:
         headers.setdefault("Authorization", f"Bearer {token}")
         secrets.append(token)
     secrets += [settings.environ.get(name, "") for name in (settings.api_key_env, *settings.secret_envs)]
-    body_json = render(spec.json, variables, where=f"{where}.json") if spec.json is not None else None
+    body_json = typed_body(spec.json, render(spec.json, variables, where=f"{where}.json")) if spec.json is not None else None
     found = non_finite(body_json)
     if found:
         raise ImageContractError(f"{where}.{format_location(['json', *found[0]])}: {found[1]} {NON_FINITE_FIX}")
@@ -192,14 +193,14 @@ def prepare(
     return sent, tuple(dict.fromkeys(kept))
 
 
-def _token(settings: RunSettings, auth: Any, variables: Mapping[str, Any], where: str) -> str | None:
+def _token(settings: RunSettings, auth: Any, variables: Mapping[str, Any], where: str, sends: bool | None) -> str | None:
     if auth == "none":
         return None
     if isinstance(auth, dict) and "bearer" in auth:
         return str(render(auth["bearer"], variables, where=f"{where}.auth.bearer"))
     if isinstance(auth, dict) and "bearer_env" in auth:
-        return settings.key_from(auth["bearer_env"])
-    return settings.key_from(settings.api_key_env)
+        return settings.key_from(settings.key_variable(auth["bearer_env"]), sends)
+    return settings.key_from(settings.api_key_env, sends)
 
 
 def _form_text(value: Any) -> str:
@@ -248,7 +249,7 @@ def _exchange(
             break
         wait = retry.retry_after(response.headers)
         if result is not None:
-            result.retries.append(f"429 on attempt {attempt + 1}: retried after Retry-After {wait:g} s")
+            result.retries.append(f"429 on attempt {attempt + 1}: {retry.retry_wait_text(response.headers, wait)}")
         retry.pause_for_retry(wait)
     if settings is not None and settings.upstream is not None:
         upstream = settings.upstream.observe(correlation, started, time.time(), attempts)

@@ -132,10 +132,12 @@ def _generate(request: ImageRequest, rng: random.Random) -> Image.Image:
 
 
 def _edit(request: ImageRequest, rng: random.Random) -> Image.Image:
-    """The first image, repainted (opaque, clearly different) inside the edit region only."""
+    """The first image, repainted (clearly different) inside the edit region only: opaque, or on a transparent
+    background when `background: transparent` asks for one."""
     base = _fit(request.images[0].picture, request.pixels)
     region = _edit_region(request, base)
-    fresh = _unlike(_canvas(rng, request.pixels, False, request.prompt), base)
+    transparent = request.background == "transparent"
+    fresh = _unlike(_canvas(rng, request.pixels, transparent, request.prompt), base)
     edited = base.copy()
     edited.paste(fresh, (0, 0), region)
     return edited
@@ -229,8 +231,11 @@ def _edit_region(request: ImageRequest, base: Image.Image) -> Image.Image:
 
 
 def _unlike(fresh: Image.Image, base: Image.Image) -> Image.Image:
-    """Opaque `fresh`, except where it would nearly match `base`: there `base` with every channel flipped."""
+    """`fresh` (its own alpha kept), except where it would nearly match `base`: there `base` with every colour
+    channel flipped."""
     fresh_rgb, base_rgb = fresh.convert("RGB"), base.convert("RGB")
     near = ImageChops.difference(fresh_rgb, base_rgb).convert("L").point(lambda luma: 255 if luma < NEAR else 0)
     flipped = base_rgb.point(lambda value: value ^ 0x80)
-    return Image.composite(flipped, fresh_rgb, near).convert("RGBA")
+    unlike = Image.composite(flipped, fresh_rgb, near).convert("RGBA")
+    unlike.putalpha(fresh.convert("RGBA").getchannel("A"))
+    return unlike
