@@ -90,7 +90,7 @@ def collection_profiles(extra: Sequence[str]) -> dict[date, list[str]]:
     from imagecontract.collection.model import NOT_COLLECTIONS
     from imagecontract.rules import today
 
-    named = [arg for arg in extra if _is_path(arg)] or [DEFAULT_COLLECTIONS]
+    named = [arg for arg in extra if _is_path(arg)] or [default_paths.DEFAULT_COLLECTIONS]
     profiles: dict[date, list[str]] = {}
     for arg in named:
         path = Path(arg.split("::")[0])
