@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _project(root: Path) -> Path:
     """A user project: one collection, and unit tests of its own that `imagecontract run` must leave alone."""
     (root / "collections").mkdir()
-    shutil.copy(REPO / "collections" / "postman_mirror.yaml", root / "collections")
+    shutil.copy(REPO / "collections" / "legacy" / "postman_mirror.yaml", root / "collections")
     (root / "tests").mkdir()
     (root / "tests" / "test_unit.py").write_text("def test_unit():\n    pass\n")
     (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')

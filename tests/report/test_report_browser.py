@@ -27,8 +27,8 @@ def test_report_renders_every_image_without_errors(project: pytest.Pytester, rep
 
 
 def test_the_gallery_shows_every_returned_image_before_any_click_and_links_to_its_test(project: pytest.Pytester,
-                                                                                    sandbox) -> None:
-    project.runpytest("collections", "--target", sandbox().base_url, "--live").assert_outcomes(passed=5, failed=1)
+                                                                                    report_server) -> None:
+    project.runpytest("collections", "--target", report_server.base_url, "--live").assert_outcomes(passed=5, failed=1)
     problems: list[str] = []
     with browser_page(project.path / "reports" / "report.html", problems) as page:
         gallery = page.locator(".ic-gallery img[data-ic]")

@@ -96,14 +96,16 @@ def test_edit_n_images(client: openai.OpenAI, n: int) -> None:
     assert [b64_image(item.b64_json).size for item in result.data] == [(512, 512)] * n
 
 
-def test_a_gpt_image_edit_asking_for_a_transparent_background_repaints_on_one(client: openai.OpenAI) -> None:
+def test_a_gpt_image_edit_asking_for_a_transparent_background_repaints_on_one(today_client: openai.OpenAI) -> None:
+    """Today's API: the edits endpoint takes `background` (the seed era's did not)."""
+    client = today_client
     image = make_png(size=(1024, 1024), colour=(10, 200, 10))
     mask = make_png(size=(1024, 1024), hole=(100, 100, 500, 700))
-    result = client.images.edit(model="gpt-image-1", image=("in.png", image, "image/png"),
+    result = client.images.edit(model="gpt-image-1.5", image=("in.png", image, "image/png"),
                                 mask=("mask.png", mask, "image/png"), prompt="a pond", background="transparent")
     edited = b64_image(result.data[0].b64_json).convert("RGBA")
     assert edited.crop((100, 100, 500, 700)).getchannel("A").getextrema()[0] == 0, "no transparent pixel in the edit"
     assert edited.crop((600, 0, 1024, 1024)).getchannel("A").getextrema() == (255, 255)
-    opaque = client.images.edit(model="gpt-image-1", image=("in.png", image, "image/png"),
+    opaque = client.images.edit(model="gpt-image-1.5", image=("in.png", image, "image/png"),
                                 mask=("mask.png", mask, "image/png"), prompt="a pond")
     assert b64_image(opaque.data[0].b64_json).convert("RGBA").getchannel("A").getextrema() == (255, 255)

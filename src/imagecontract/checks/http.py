@@ -48,8 +48,9 @@ def server_message(response: ReceivedResponse) -> str | None:
 
 @check(applies=always)
 def status_code(exchange: Exchange, context: CheckContext) -> list[Failure]:
-    """The status is `expect.status` (200 unless stated; any 4xx for a request expecting a retirement);
-    otherwise the reason quotes the server's message."""
+    """The status is `expect.status`: 200 unless stated, any 4xx for a request expecting a retirement.
+
+    A wrong status quotes the server's message in the reason."""
     expected = Expectation.of(exchange.expect)
     actual = exchange.response.status
     if expected.accepts(actual):
