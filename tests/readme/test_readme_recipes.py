@@ -59,22 +59,26 @@ NOT_RUN = {
 SERVE = "imagecontract serve --port 8080 --latency-scale 0 --api-key sk-local-0123456789 &"
 SERVE_CLAMPED = "imagecontract serve --port 8081 --latency-scale 0 --api-key sk-local-0123456789 --fault clamp-n=1 &"
 REPLAY = "imagecontract run"
-SELECT = 'imagecontract run -m "edits and gpt_image_1"'
+SELECT = 'imagecontract run -m "generations and gpt_image_1_5"'
+SERVE_SEED = "imagecontract serve --port 8081 --latency-scale 0 --as-of 2025-06-01 --api-key sk-local-0123456789 &"
+RUN_SEED = ("OPENAI_API_KEY=sk-local-0123456789 imagecontract run collections/legacy --live "
+            "--target http://127.0.0.1:8081/v1 --as-of 2025-06-01")
+DRIFT = "imagecontract drift"
 RUN_URL = "OPENAI_API_KEY=sk-local-0123456789 imagecontract run --live --target http://127.0.0.1:8080/v1"
 RUN_NAMED = "IMAGECONTRACT_SANDBOX_KEY=sk-local-0123456789 imagecontract run --live --target sandbox"
 RECORD_MISSING = "imagecontract run --record-mode once --target URL"
 RECORD_SANDBOX = "imagecontract record --sandbox"
 MATRIX_LIVE = ("IMAGECONTRACT_SANDBOX_KEY=sk-local-0123456789 OPENAI_API_KEY=sk-local-0123456789 imagecontract matrix --target sandbox "
                "--target clamped=http://127.0.0.1:8081/v1 --reference sandbox --live")
-MATRIX_REPLAY = "imagecontract matrix --target sandbox --reference sandbox"
+MATRIX_REPLAY = "imagecontract matrix --target sandbox --reference sandbox collections/contract"
 MATRIX_RECORD = ("IMAGECONTRACT_SANDBOX_KEY=sk-local-0123456789 imagecontract run --record-mode once --target sandbox "
-                 "--cassette-dir cassettes/sandbox")
+                 "--cassette-dir cassettes/sandbox collections/contract")
 IMPORT = 'imagecontract import-postman "OpenAI API images.postman_collection.json" -o collections/openai_images.yaml'
-EXPORT = "imagecontract export-postman collections/postman_mirror.yaml -o build/mirror.postman_collection.json"
+EXPORT = "imagecontract export-postman collections/legacy/postman_mirror.yaml -o build/mirror.postman_collection.json"
 MERGE = "imagecontract merge shards/* -o reports/"
 MERGE_EXPECTING = "imagecontract merge shards/* -o reports/ --expect-tests tests.txt"
-RUN_HERE = [SERVE, SERVE_CLAMPED, REPLAY, SELECT, RUN_URL, RUN_NAMED, RECORD_MISSING, RECORD_SANDBOX, MATRIX_LIVE,
-            MATRIX_REPLAY, MATRIX_RECORD, IMPORT, EXPORT, MERGE, MERGE_EXPECTING]
+RUN_HERE = [SERVE, SERVE_CLAMPED, REPLAY, SELECT, RUN_URL, RUN_NAMED, SERVE_SEED, RUN_SEED, DRIFT, RECORD_MISSING,
+            RECORD_SANDBOX, MATRIX_LIVE, MATRIX_REPLAY, MATRIX_RECORD, IMPORT, EXPORT, MERGE, MERGE_EXPECTING]
 
 
 def test_every_readme_command_is_run_here_or_says_why_not() -> None:
@@ -97,7 +101,7 @@ class Project:
         targets = root / "collections" / "targets.yaml"
         targets.write_text(self.localize(targets.read_text(encoding="utf-8")), encoding="utf-8")
         self.env = {name: value for name, value in os.environ.items()
-                    if name not in ("OPENAI_API_KEY", "IMAGECONTRACT_SANDBOX_KEY", "OPENAI_BASE_URL")}
+                    if name not in ("OPENAI_API_KEY", "IMAGECONTRACT_SANDBOX_KEY", "OPENAI_BASE_URL", "IMAGECONTRACT_AS_OF")}
         self.env["PATH"] = f"{BIN}{os.pathsep}{self.env.get('PATH', '')}"
 
     def localize(self, text: str) -> str:
@@ -159,6 +163,16 @@ def test_the_sandbox_by_url_and_by_name(project: Project) -> None:
     green(as_documented(project, RUN_NAMED))
 
 
+def test_the_seed_era_beside_today(project: Project) -> None:
+    """The legacy profile against a sandbox serving 2025-06-01; today's sandbox skips those requests (above)."""
+    as_documented(project, SERVE_SEED)
+    green(as_documented(project, RUN_SEED))
+
+
+def test_drift_is_silent_while_the_rules_table_matches_the_sources(project: Project) -> None:
+    assert as_documented(project, DRIFT).strip() == ""
+
+
 def test_record_once_with_every_cassette_recorded_needs_no_key_and_sends_nothing(project: Project) -> None:
     as_documented(project, SERVE)
     url = f"http://127.0.0.1:{project.ports['8080']}/v1"
@@ -187,16 +201,16 @@ def test_the_matrix_recipe(project: Project) -> None:
 
 
 def test_postman_import_and_export(project: Project) -> None:
-    """The seed's own collection, imported as the README says, passes the sandbox at a size smaller than its
+    """The seed's own collection, imported as the README says, passes the seed-era sandbox at a size smaller than its
     1024x1024 uploads and at the uploads' size (an edit resized by the API is judged at the answer's scale)."""
     shutil.copy(POSTMAN, project.root)
     out = as_documented(project, IMPORT)
     assert (project.root / "collections" / "openai_images.yaml").is_file(), out
-    as_documented(project, SERVE)
+    as_documented(project, SERVE_SEED)
     for size in ("256x256", "1024x1024"):
         green(as_documented(project, f'OPENAI_API_KEY=sk-local-0123456789 imagecontract run --live --target '
-                                     f'http://127.0.0.1:8080/v1 collections/openai_images.yaml --var prompt="a cat" '
-                                     f"--var numberOfImages=2 --var size={size}"))
+                                     f'http://127.0.0.1:8081/v1 --as-of 2025-06-01 collections/openai_images.yaml '
+                                     f'--var prompt="a cat" --var numberOfImages=2 --var size={size}'))
     as_documented(project, EXPORT)
     assert (project.root / "build" / "mirror.postman_collection.json").is_file()
 

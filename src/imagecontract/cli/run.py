@@ -23,8 +23,9 @@ from imagecontract.pytest.preload import import_plugin
 DEFAULT_PATHS_PLUGIN = default_paths.__name__
 """Imported here, before pytest runs, so `-p` finds it loaded (not rewritten, like the plugin itself)."""
 
-SANDBOX_RECORDING_KEY = "ic-sandbox-recording-key"
-"""The key the recording sandbox requires, so the wrong-key case answers 401 as the API does."""
+SANDBOX_RECORDING_KEY = "rec-7f3a9c2e51b04d8e96"
+"""The key the recording sandbox requires, so the wrong-key case answers 401 as the API does. Random-looking,
+as real keys are: no 8 characters of it may appear in an answer (`no_secret_echo`)."""
 
 
 def pytest_args(extra: Sequence[str]) -> list[str]:
