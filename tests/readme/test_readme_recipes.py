@@ -28,7 +28,7 @@ BIN = Path(sys.executable).parent
 
 NOT_RUN = {
     "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/imagecontract run": "run by .ci/run itself",
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest": "run by .ci/run itself",
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && .venv/bin/pytest -n 2": "run by .ci/run itself",
     "OPENAI_API_KEY=... imagecontract run --live": "needs the public API and a key",
     "imagecontract run --live --target https://gateway.example/v1 --api-key-env GATEWAY_KEY": "needs your gateway",
     "imagecontract run --live --target my-gateway": "needs your gateway's entry in targets.yaml",
