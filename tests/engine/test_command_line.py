@@ -85,7 +85,7 @@ def test_run_imports_no_sandbox_nor_vcrpy_and_loads_the_plugin_without_assertion
     probe = (
         "import sys\n"
         "from imagecontract.cli.main import main\n"
-        "code = main(['run', '--collect-only', '-q', '-p', 'no:cacheprovider'])\n"
+        "code = main(['run', '--collect-only', '-q', '-p', 'no:cacheprovider', '--no-report'])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'hypothesis', 'vcr')"
         " or m.startswith(('imagecontract.sandbox.app', 'imagecontract.sandbox.server', 'imagecontract.postman')))\n"
         "loaders = {type(m.__loader__).__name__ for n, m in list(sys.modules.items()) if n.startswith('imagecontract.')"
