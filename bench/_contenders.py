@@ -37,7 +37,7 @@ SIZE = "256x256"
 
 def bench_collection(passes: int) -> dict[str, Any]:
     """The Postman mirror at 256x256, its six requests repeated `passes` times (`... #2`, `... #3`, ...)."""
-    text = (REPO / "collections" / "postman_mirror.yaml").read_text(encoding="utf-8").replace("1024x1024", SIZE)
+    text = (REPO / "collections" / "legacy" / "postman_mirror.yaml").read_text(encoding="utf-8").replace("1024x1024", SIZE)
     document = yaml.safe_load(text)
     six = document["requests"]
     document["requests"] = [

@@ -103,16 +103,29 @@ def chain_skip_reason(requests: Sequence[Any], spec: Any, collection_path: str, 
                       day: date, serves: Iterable[str] = (), target_name: str = "the target") -> str | None:
     """`skip_reason` for a request and its chain: a chain of requests (saved images and values) runs whole or
     not at all, so re-recording part of one never leaves cassettes that disagree with each other."""
-    from imagecontract.distributed.shard import Unit, chain_groups
-
     served = tuple(serves)
     own = skip_reason(spec, collection_as_of, day, served, target_name)
     if own is not None:
         return own
-    groups = chain_groups([Unit(other.name, collection_path, other) for other in requests])
-    group = next((group for group in groups if any(unit.spec is spec for unit in group)), [])
-    for unit in group:
-        reason = None if unit.spec is spec else skip_reason(unit.spec, collection_as_of, day, served, target_name)
+    for other in _chain_of(requests, spec, collection_path):
+        reason = None if other is spec else skip_reason(other, collection_as_of, day, served, target_name)
         if reason is not None:
-            return f"part of a chain whose request {unit.spec.name!r} is skipped: {reason}"
+            return f"part of a chain whose request {other.name!r} is skipped: {reason}"
     return None
+
+
+_CHAINS: dict[tuple[int, str], tuple[Sequence[Any], dict[int, list[Any]]]] = {}
+"""Per collection (its requests, by identity): each request's chain. Worked out for every item, the chains made
+a run quadratic in its requests (4 s of a 300-request live run)."""
+
+
+def _chain_of(requests: Sequence[Any], spec: Any, collection_path: str) -> list[Any]:
+    """The requests of `spec`'s chain, in order (empty when `spec` is not among `requests`)."""
+    from imagecontract.distributed.shard import Unit, chain_groups
+
+    cached = _CHAINS.get((id(requests), collection_path))
+    if cached is None or cached[0] is not requests:
+        groups = chain_groups([Unit(other.name, collection_path, other) for other in requests])
+        chains = {id(unit.spec): [member.spec for member in group] for group in groups for unit in group}
+        cached = _CHAINS[(id(requests), collection_path)] = (requests, chains)
+    return cached[1].get(id(spec), [])

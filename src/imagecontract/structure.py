@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from functools import lru_cache
 
 from PIL import Image, ImageOps
 
@@ -47,11 +48,17 @@ def correlation(first: list[float], second: list[float]) -> float:
 def structure_similarity(first: bytes, second: bytes) -> float:
     """How alike the edges of two encoded pictures are (-1..1), the better of as is and mirrored (a variation may
     flip its input). ValueError when either does not decode."""
+    edges = _edge_maps(first)[0]
+    return max(correlation(edges, candidate) for candidate in _edge_maps(second))
+
+
+@lru_cache(maxsize=256)
+def _edge_maps(data: bytes) -> tuple[list[float], list[float]]:
+    """The edge maps of an encoded picture as is and mirrored, once per content: a run uploads the same input to
+    many variations and gets the same answers back."""
     try:
-        one, other = Image.open(io.BytesIO(first)), Image.open(io.BytesIO(second))
-        one.load()
-        other.load()
+        image = Image.open(io.BytesIO(data))
+        image.load()
     except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not a decodable image: {exc}") from None
-    edges = edge_map(one)
-    return max(correlation(edges, edge_map(candidate)) for candidate in (other, ImageOps.mirror(other)))
+    return edge_map(image), edge_map(ImageOps.mirror(image))

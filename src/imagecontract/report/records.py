@@ -106,12 +106,19 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
 def redact_record(value: Any, secrets: list[str]) -> Any:
     """`value` with every secret (or long prefix of one) and every secret query parameter of a URL
     removed from every string in it, keys included."""
+    return _redacted(value, secrets, {})
+
+
+def _redacted(value: Any, secrets: list[str], done: dict[str, str]) -> Any:
+    """`redact_record`, each distinct string redacted once (a record repeats its keys for every check)."""
     if isinstance(value, str):
-        return redact_message(value, secrets)
+        if value not in done:
+            done[value] = redact_message(value, secrets)
+        return done[value]
     if isinstance(value, dict):
-        return {redact_message(str(key), secrets): redact_record(item, secrets) for key, item in value.items()}
+        return {_redacted(str(key), secrets, done): _redacted(item, secrets, done) for key, item in value.items()}
     if isinstance(value, list):
-        return [redact_record(item, secrets) for item in value]
+        return [_redacted(item, secrets, done) for item in value]
     return value
 
 

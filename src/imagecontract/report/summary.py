@@ -109,14 +109,32 @@ def _latency_json(row: EndpointLatency) -> dict[str, Any]:
     }
 
 
+def dumps_by_line(document: Mapping[str, Any]) -> str:
+    """`document` as JSON, each top-level key on its own line and each item of a top-level list on its own line.
+
+    Readable and diffable per test, and made by json's C encoder (an indented dump runs the pure-Python one,
+    which cost about 2 ms per test).
+    """
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            body = "[\n  " + ",\n  ".join(compact(item) for item in value) + "\n ]"
+        else:
+            body = compact(value)
+        lines.append(f" {compact(key)}: {body}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def write_json(path: Path, document: Mapping[str, Any]) -> None:
     """Write `document` so that readers see the old file or the whole new one, never half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=1, ensure_ascii=False)
-            stream.write("\n")
+            stream.write(dumps_by_line(document))
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
