@@ -47,15 +47,17 @@ def image_extension(data: bytes) -> str | None:
     return None
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` by `data` all at once: a reader sees the old file or the new one, never a part."""
+def atomic_write(path: Path, data: bytes, sync: bool = True) -> None:
+    """Replace `path` by `data` all at once: a reader sees the old file or the new one, never a part.
+    `sync` false skips the fsync, for a cache whose lost file is only made again."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+            if sync:
+                file.flush()
+                os.fsync(file.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

@@ -52,6 +52,7 @@ from imagecontract.cassettes.bodies import (
     header_of,
     headers_of,
 )
+from imagecontract.cassettes.parsed import parsed
 from imagecontract.errors import CassetteCorrupt, CassetteError
 
 FORMAT_VERSION = 1
@@ -137,7 +138,7 @@ class CassetteStorage:
         try:
             if not text.strip():
                 raise Invalid("", "the file is empty; expected a recorded cassette")
-            return self._decode_document(self._codec(path), _parse_yaml(text))
+            return self._decode_document(self._codec(path), parsed(text, _parse_yaml))
         except Invalid as exc:
             raise CassetteCorrupt(label, exc.location, exc.message) from None
 

@@ -15,6 +15,7 @@ import pytest
 
 from imagecontract import lifecycle
 from imagecontract.cassettes.modes import MODES, RecordMode
+from imagecontract.cassettes.parsed import cache_parsed_under
 from imagecontract.collection.model import NOT_COLLECTIONS, Collection, RequestSpec
 from imagecontract.distributed.shard import Unit, chain_groups, estimated_seconds, plan, rate_limited_seconds
 from imagecontract.distributed.xdist_chains import chain_scheduler, chain_scopes, collected_units
@@ -134,6 +135,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = resolved.settings
     config.stash[TARGET] = resolved.target
     cache_generated_under(Path(config.rootpath) / ".imagecontract" / "uploads")
+    cache_parsed_under(Path(config.rootpath) / ".imagecontract" / "parsed")
     config.stash[SHARD] = resolved.shard
     config.stash[ROWS] = resolved.rows
     if resolved.fresh_store is not None:
