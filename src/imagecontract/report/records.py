@@ -11,6 +11,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -106,20 +107,28 @@ def build_record(facts: TestFacts, result: RequestResult | None, store: ImageSto
 def redact_record(value: Any, secrets: list[str]) -> Any:
     """`value` with every secret (or long prefix of one) and every secret query parameter of a URL
     removed from every string in it, keys included."""
-    return _redacted(value, secrets, {})
+    return _redacted(value, tuple(secrets))
 
 
-def _redacted(value: Any, secrets: list[str], done: dict[str, str]) -> Any:
-    """`redact_record`, each distinct string redacted once (a record repeats its keys for every check)."""
+def _redacted(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
-        if value not in done:
-            done[value] = redact_message(value, secrets)
-        return done[value]
+        return _redacted_text(value, secrets) if len(value) <= SHORT_TEXT else redact_message(value, secrets)
     if isinstance(value, dict):
-        return {_redacted(str(key), secrets, done): _redacted(item, secrets, done) for key, item in value.items()}
+        return {_redacted(str(key), secrets): _redacted(item, secrets) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redacted(item, secrets, done) for item in value]
+        return [_redacted(item, secrets) for item in value]
     return value
+
+
+SHORT_TEXT = 200
+"""Strings up to this long are remembered redacted (at most 8192 of them, so at most a few MB)."""
+
+
+@lru_cache(maxsize=8192)
+def _redacted_text(text: str, secrets: tuple[str, ...]) -> str:
+    """`redact_message`, once per distinct string and secrets: records repeat their keys, check names and reasons
+    test after test (redacting each anew was the report's largest cost per test)."""
+    return redact_message(text, secrets)
 
 
 def _relative(path: Path, root: Path | None) -> str:
