@@ -19,6 +19,7 @@ import jsonschema
 from imagecontract.checks import CHECKS
 from imagecontract.collection.model import Collection, RequestSpec
 from imagecontract.collection.slugs import slugify
+from imagecontract.collection.validated import known_valid, remember_valid
 from imagecontract.collection.yamlsource import YamlDocument, read_yaml
 from imagecontract.errors import CollectionError, did_you_mean
 from imagecontract.schema_errors import YAML_WORDS, in_words, most_relevant
@@ -37,10 +38,21 @@ def bundled_validator(schema_name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-def validate_document(document: YamlDocument, schema_name: str, shown: str) -> None:
-    """Raise the one `CollectionError` a person most needs: file, line, path, and what was expected."""
+@lru_cache(maxsize=None)
+def _schema_bytes(schema_name: str) -> bytes:
+    return (default_schemas_dir() / schema_name).read_bytes()
+
+
+def validate_document(document: YamlDocument, schema_name: str, shown: str, text: bytes | None = None) -> None:
+    """Raise the one `CollectionError` a person most needs: file, line, path, and what was expected.
+
+    With the file's `text`, a text that passed before is not walked again (`validated`)."""
+    if text is not None and known_valid(_schema_bytes(schema_name), text):
+        return
     error = most_relevant(bundled_validator(schema_name).iter_errors(document.data))
     if error is None:
+        if text is not None:
+            remember_valid(_schema_bytes(schema_name), text)
         return
     location = format_location(error.absolute_path)
     line = document.line_of(list(error.absolute_path))
@@ -58,7 +70,7 @@ def load_collection(path: Path, *, display: str | None = None) -> Collection:
     data = document.data
     if isinstance(data.get("as_of"), date):
         data["as_of"] = data["as_of"].isoformat()
-    validate_document(document, COLLECTION_SCHEMA, shown)
+    validate_document(document, COLLECTION_SCHEMA, shown, text=document.text.encode("utf-8"))
     defaults = data.get("defaults", {})
     requests = tuple(
         _request(item, index, defaults, document.line_of(["requests", index])) for index, item in enumerate(data["requests"])

@@ -62,6 +62,8 @@ class YamlDocument:
     path: Path
     data: Any
     root: yaml.Node | None
+    text: str = ""
+    """The text it was parsed from (what `validated` remembers)."""
 
     def line_of(self, location: Sequence[str | int]) -> int | None:
         """1-based line of the deepest node on `location` that exists."""
@@ -135,7 +137,7 @@ def read_yaml(path: Path, *, display: str | None = None) -> YamlDocument:
                               f"invalid YAML: {_character(exc.character)} is not allowed in YAML text; remove it") from None
     except yaml.YAMLError as exc:
         raise CollectionError(shown, "", f"invalid YAML: {exc}") from None
-    return YamlDocument(path=path, data=data, root=root)
+    return YamlDocument(path=path, data=data, root=root, text=text)
 
 
 def _character(character: int | bytes | str) -> str:

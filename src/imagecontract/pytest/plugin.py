@@ -17,6 +17,7 @@ from imagecontract import lifecycle
 from imagecontract.cassettes.modes import MODES, RecordMode
 from imagecontract.cassettes.parsed import cache_parsed_under
 from imagecontract.collection.model import NOT_COLLECTIONS, Collection, RequestSpec
+from imagecontract.collection.validated import remember_valid_under
 from imagecontract.distributed.shard import Unit, chain_groups, estimated_seconds, plan, rate_limited_seconds
 from imagecontract.distributed.xdist_chains import chain_scheduler, chain_scopes, collected_units
 from imagecontract.errors import ImageContractError
@@ -136,6 +137,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[TARGET] = resolved.target
     cache_generated_under(Path(config.rootpath) / ".imagecontract" / "uploads")
     cache_parsed_under(Path(config.rootpath) / ".imagecontract" / "parsed")
+    remember_valid_under(Path(config.rootpath) / ".imagecontract" / "valid")
     config.stash[SHARD] = resolved.shard
     config.stash[ROWS] = resolved.rows
     if resolved.fresh_store is not None:
