@@ -112,6 +112,11 @@ class CassetteSession:
         self._storage = storage
         self._committed = 0
 
+    @property
+    def cassette(self) -> _SessionCassette:
+        """vcrpy's cassette behind the session: what the patches, or the replay transport, play from."""
+        return self._cassette
+
     def latency(self, measured: float) -> float:
         """The latency to judge for the interaction that just ran, so budgets hold on replay too.
 
@@ -170,8 +175,15 @@ def use_cassette(
     transport's stream as the chunks come), and replayed as a stream that
     yields each event at that offset, or all at once with `pace` instant.
     """
+    session = open_session(path, mode, base_url=base_url, secrets=secrets, record_command=record_command)
+    with patched(session.cassette, ReplayPace(pace)):
+        yield session
+
+
+def open_session(path: Path, mode: RecordMode | str, *, base_url: str, secrets: Sequence[str] = (),
+                 record_command: str = "") -> CassetteSession:
+    """The cassette at `path` loaded (when `mode` reads it) for a session; the errors of `use_cassette`."""
     mode = RecordMode(mode)
-    pace = ReplayPace(pace)
     path = Path(path)
     label = display_path(path)
     if not MODES[mode].sends_when_missing and not path.exists():
@@ -193,6 +205,12 @@ def use_cassette(
     except CassetteCorrupt as exc:
         raise CassetteCorrupt(exc.file, exc.location, f"{exc.message}; {REPAIR_HINT}") from None
     cassette.tracking = True
+    return CassetteSession(path, mode, cassette, storage)
+
+
+@contextmanager
+def patched(cassette: _SessionCassette, pace: ReplayPace) -> Iterator[None]:
+    """vcrpy's patches of httpx for `cassette`: every httpx client in the process replays or records through it."""
     with ExitStack() as patches:
         # vcrpy reads the real stream whole before recording: time its chunks underneath it,
         # and give a replayed stream back event by event.
@@ -204,7 +222,7 @@ def use_cassette(
             httpx_stubs, "_deserialize_response", partial(_paced_response, deserialize, pace)))
         for patcher in CassettePatcherBuilder(cassette).build():
             patches.enter_context(patcher)
-        yield CassetteSession(path, mode, cassette, storage)
+        yield
 
 
 def _redact_request(secrets: tuple[str, ...], request: Request) -> Request:

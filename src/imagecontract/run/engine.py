@@ -99,9 +99,9 @@ def run_request(
     context = CheckContext(schemas=settings.schemas or SchemaStore.default(), baselines=settings.baselines)
     result.cassette = cassette
     try:
-        with _recording(settings, cassette, secrets) as session:
+        with _recording(settings, cassette, secrets) as (session, replayer):
             for index in range(spec.repeat):
-                exchange = _exchange(client, sent, spec, expect, secrets, budget, session, settings, result)
+                exchange = _exchange(replayer or client, sent, spec, expect, secrets, budget, session, settings, result)
                 exchange.as_of = collection.as_of or settings.as_of
                 result.exchanges.append(exchange)
                 if index == spec.repeat - 1:
@@ -210,18 +210,21 @@ def _form_text(value: Any) -> str:
 
 
 @contextlib.contextmanager
-def _recording(settings: RunSettings, cassette: Path | None, secrets: tuple[str, ...]) -> Iterator[CassetteSession | None]:
-    """The cassette session around one request, or None live. vcrpy is imported only here: a live run never loads it."""
+def _recording(
+    settings: RunSettings, cassette: Path | None, secrets: tuple[str, ...]
+) -> Iterator[tuple[CassetteSession | None, httpx.Client | None]]:
+    """The cassette session around one request (None live) and, for a cassette that only replays, the client
+    that plays it (`cassettes.replay`). vcrpy is imported only here: a live run never loads it."""
     if cassette is None:
-        yield None
+        yield None, None
         return
-    from imagecontract.cassettes.session import use_cassette
+    from imagecontract.cassettes.replay import recorded
 
-    with use_cassette(
+    with recorded(
         cassette, settings.record_mode, base_url=settings.target, secrets=secrets, pace=settings.replay_pace,
         record_command=settings.record_command,
-    ) as session:
-        yield session
+    ) as (session, replayer):
+        yield session, replayer
 
 
 def _exchange(

@@ -40,11 +40,13 @@ connections after 5 s, httpx's own default: a request sent on one just as the se
 (ECONNRESET), so the client lets go well before."""
 
 
-def new_client(*, verify: bool | str = True) -> httpx.Client:
-    """The one client a run shares: building one costs ~30 ms of SSL setup."""
+def new_client(*, verify: bool | str = True, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The one client a run shares: building one costs ~30 ms of SSL setup. With `transport` (the cassette
+    replayer), that transport answers every request: no proxy from the environment, no connection."""
     return httpx.Client(
         timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), verify=verify, follow_redirects=False,
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS),
+        transport=transport, trust_env=transport is None,
     )
 
 
