@@ -52,10 +52,10 @@ def structure_similarity(first: bytes, second: bytes) -> float:
     return max(correlation(edges, candidate) for candidate in _edge_maps(second))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8)
 def _edge_maps(data: bytes) -> tuple[list[float], list[float]]:
     """The edge maps of an encoded picture as is and mirrored, once per content: a run uploads the same input to
-    many variations and gets the same answers back."""
+    variation after variation. Few are kept, as the key holds the encoded bytes (megabytes for a real answer)."""
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
