@@ -57,9 +57,8 @@ def partial(picture: Image.Image, step: int, steps: int) -> Image.Image:
 
 def gif(width: int, height: int, seed: str, frames: int, duration: int) -> bytes:
     """`frames` frames of a gradient shifting over time, each lasting `duration` ms."""
-    base = painting(width, height, seed)
-    pictures = [ImageChops.offset(base, index * width // frames, 0).convert("P", palette=Image.Palette.ADAPTIVE)
-                for index in range(frames)]
+    base = painting(width, height, seed).convert("P", palette=Image.Palette.ADAPTIVE)
+    pictures = [ImageChops.offset(base, index * width // frames, 0) for index in range(frames)]
     buffer = io.BytesIO()
     pictures[0].save(buffer, "GIF", save_all=True, append_images=pictures[1:], duration=duration, loop=0,
                      disposal=1, optimize=False)

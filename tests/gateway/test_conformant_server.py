@@ -27,8 +27,10 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def _run(project: pytest.Pytester, era: str, as_of: str, *args: str) -> tuple[Any, list[dict[str, Any]]]:
+    """Live against the server; latency budgets scaled (as for every live run in these tests): this is about answers."""
     with running_conformant_server(KEY, era) as server:
         result = project.runpytest(*args, "--target", server.origin + "/v1", "--live", "--as-of", as_of,
+                                   "--latency-scale", "5",
                                    "-p", "no:cacheprovider", "-p", "no:xdist")
     return result, json.loads((project.path / "reports" / "summary.json").read_text())["tests"]
 
