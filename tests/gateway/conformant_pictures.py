@@ -9,6 +9,8 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
+from conformant_rules import invalid
+
 PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF"}
 
 
@@ -114,10 +116,10 @@ def variation(image: Image.Image, size: tuple[int, int], index: int) -> Image.Im
     return Image.merge("RGB", channels[turn:] + channels[:turn])
 
 
-def describe(data: bytes) -> dict[str, Any]:
-    """Format, size and mode of an upload (raises ValueError for data that is not an image)."""
+def described(data: bytes, param: str) -> dict[str, Any]:
+    """Format, size and mode of the upload `param`, or the API's error for data that is not an image."""
     try:
         picture = Image.open(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds for bad data
-        raise ValueError(str(exc)) from None
+    except Exception:  # noqa: BLE001 - Pillow raises many kinds for bad data
+        raise invalid(param, f"Invalid '{param}': the file is not an image.", "invalid_image_format") from None
     return {"format": (picture.format or "").lower(), "size": picture.size, "mode": picture.mode}

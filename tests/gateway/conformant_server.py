@@ -3,8 +3,8 @@ with `imagecontract` (its rules are `conformant_rules.py`, read from the openai 
 must find nothing to fail: a failure is a check or a collection reading the API differently from its sources.
 
 `era="today"` serves the API of the SDK 3.57.0 (generations, edits, streaming, files; dall-e and gpt-image-1
-retired, the variations endpoint retired). `era="seed"` serves the endpoint the seed era had and today's lacks:
-dall-e-2 variations (url or b64_json). Run alone: `python tests/gateway/conformant_server.py --port 8090 --api-key K`.
+retired, the variations endpoint retired). `era="seed"` serves what the seed era had and today's lacks: dall-e-2
+variations and edits (`conformant_seed.py`). Run alone: `python tests/gateway/conformant_server.py --port 8090 --api-key K`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any, Iterator
 
 import conformant_pictures as pictures
 import conformant_rules as rules
+import conformant_seed as seed
 from conformant_rules import ApiError, invalid
 
 NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer "
@@ -129,6 +130,9 @@ class Handler(BaseHTTPRequestHandler):
         self._answer("image_generation", rules.check_options(model, params, "generations"), [], None, None)
 
     def _edit(self, body: bytes) -> None:
+        if self.server.era == "seed":
+            self._send_json(200, seed.edit(*self._form(body), self._download))
+            return
         if self.headers.get("content-type", "").startswith("application/json"):
             params: dict[str, Any] = self._json(body)
             images = [self._referenced(item, "images") for item in params.get("images") or []]
@@ -166,7 +170,7 @@ class Handler(BaseHTTPRequestHandler):
             raise invalid("image", f"Invalid 'image': at most 16 images, got {len(images)}.", "array_above_max_length")
         decoded = []
         for index, data in enumerate(images):
-            described = self._described(data, "image")
+            described = pictures.described(data, "image")
             if described["format"] not in ("png", "jpeg", "webp") or len(data) >= 50 * 1024 * 1024:
                 raise invalid("image", f"Invalid image {index}: each image must be a png, webp or jpg file under 50MB.")
             decoded.append(pictures.decode(data))
@@ -175,7 +179,7 @@ class Handler(BaseHTTPRequestHandler):
             if data is None:
                 extras.append(None)
                 continue
-            described = self._described(data, name)
+            described = pictures.described(data, name)
             if described["format"] != "png":
                 raise invalid(name, f"Invalid '{name}': must be a PNG file.")
             picture = pictures.decode(data)
@@ -186,13 +190,6 @@ class Handler(BaseHTTPRequestHandler):
         if markup is not None and (mask is not None or model not in rules.MARKUP):
             raise invalid("markup", "markup is supported by GPT Image 2.5 and cannot be combined with mask.")
         return decoded, extras[0], extras[1]
-
-    @staticmethod
-    def _described(data: bytes, param: str) -> dict[str, Any]:
-        try:
-            return pictures.describe(data)
-        except ValueError:
-            raise invalid(param, f"Invalid '{param}': the file is not an image.", "invalid_image_format") from None
 
     def _file(self, body: bytes) -> None:
         fields, files = self._form(body)
@@ -210,29 +207,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.era != "seed":
             raise ApiError(404, "The endpoint /v1/images/variations was retired with dall-e-2 on May 12, 2026. "
                                 "Use /v1/images/edits with a GPT image model instead.", None, "endpoint_retired")
-        fields, files = self._form(body)
-        if fields.get("model", "dall-e-2") != "dall-e-2":
-            raise invalid("model", f"Invalid model '{fields['model']}': variations support only dall-e-2.")
-        if not files.get("image"):
-            raise invalid("image", "Missing required parameter: 'image'.", "missing_required_parameter")
-        described = self._described(files["image"][0], "image")
-        if described["format"] != "png" or described["size"][0] != described["size"][1] or len(files["image"][0]) >= 4 << 20:
-            raise invalid("image", "Invalid 'image': must be a square PNG file less than 4MB.")
-        size = fields.get("size", "1024x1024")
-        if size not in rules.VARIATION_SIZES:
-            raise invalid("size", f"Invalid size '{size}'. Supported sizes are {', '.join(rules.VARIATION_SIZES)}.")
-        response_format = fields.get("response_format", "url")
-        if response_format not in ("url", "b64_json"):
-            raise invalid("response_format", f"Invalid response_format '{response_format}': use url or b64_json.")
-        n = rules.integer(fields, "n", 1, 10) or 1
-        side = int(size.split("x")[0])
-        source = pictures.decode(files["image"][0])
-        data = []
-        for index in range(n):
-            png = pictures.encode(pictures.variation(source, (side, side), index), "png")
-            data.append({"b64_json": base64.b64encode(png).decode()} if response_format == "b64_json"
-                        else {"url": self._download(png)})
-        self._send_json(200, {"created": int(time.time()), "data": data})
+        self._send_json(200, seed.variation(*self._form(body), self._download))
 
     def _download(self, data: bytes) -> str:
         name = uuid.uuid4().hex + ".png"

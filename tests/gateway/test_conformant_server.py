@@ -55,11 +55,15 @@ def test_todays_contract_collection_finds_nothing_to_fail(project: pytest.Pytest
     assert result.ret == 0
 
 
-def test_legacy_variations_pass_honest_inverted_colour_variations(project: pytest.Pytester) -> None:
-    """The seed era's variations, answered with the input's colours inverted: a variation a heuristic once failed."""
-    result, tests = _run(project, "seed", "2025-06-01", "collections/legacy/variations.yaml", "--strict-checks")
+def test_the_seed_eras_dall_e_2_variations_and_edits_pass_even_strictly(project: pytest.Pytester) -> None:
+    """Variations answered with the input's colours inverted (a variation a heuristic once failed), and edits that
+    keep the unmasked pixels: every advisory would fail here (--strict-checks)."""
+    result, tests = _run(project, "seed", "2025-06-01", "collections/legacy/variations.yaml", "collections/legacy/edits.yaml",
+                         "-k", "variations or dall-e-2", "--strict-checks")
     assert not _failures(tests), "\n".join(_failures(tests))
-    judged = [test["nodeid"] for test in tests
-              if any(check["name"] == "variation_resembles_input" and check["applicable"] for check in test["checks"])]
-    assert tests and len(judged) == len(tests) and {test["outcome"] for test in tests} == {"passed"}
+    assert len(tests) == 6 and {test["outcome"] for test in tests} == {"passed"}, [(t["nodeid"], t["outcome"]) for t in tests]
+    heuristic = {"variations.yaml": "variation_resembles_input", "edits.yaml": "edit_preserves_unmasked"}
+    for test in tests:
+        wanted = heuristic[test["nodeid"].split("::")[0].rsplit("/", 1)[-1]]
+        assert any(check["name"] == wanted and check["applicable"] for check in test["checks"]), test["nodeid"]
     assert result.ret == 0
