@@ -7,7 +7,9 @@ generous liveness bound (pytester's `timeout`), never a tight timing assertion.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from raw_http import RawServer, Script, endless_events, endless_line, trickle
+from raw_http import RawServer, Script, endless_events, endless_line, silent, trickle
 from user_project import assert_clean_output, output_of, unmatched
 
 LIVENESS_SECONDS = 60
@@ -126,3 +128,39 @@ def test_ctrl_c_mid_stream_ends_the_run_with_an_interrupted_summary(
     assert_clean_output(lines)
     run = json.loads((project.path / "reports" / "summary.json").read_text())["run"]
     assert run["interrupted"] is True and run["not_run"] == 2, run
+
+
+def test_ctrl_c_under_xdist_ends_promptly_with_an_interrupted_summary_and_report(
+    make_project: Callable[..., pytest.Pytester], raw_server: Callable[[Script], RawServer],
+) -> None:
+    """Both workers wait on a target that never answers; Ctrl-C to the process group ends the run without
+    xdist's 10 s wait for its workers, and summary.json and the report say interrupted with nothing finished."""
+    project = make_project()
+    (project.path / "collections" / "demo.yaml").write_text("name: Demo\nrequests:\n" + "".join(
+        f"  - name: {name}\n    path: /images/generations\n    timeout: 600\n    json: {{model: gpt-image-1, prompt: a cat}}\n"
+        for name in ("generate", "later")))
+    server = raw_server(silent(LIVENESS_SECONDS))
+    command = [sys.executable, "-m", "pytest", "collections", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+               "-n", "2", "--target", server.url, "--live"]
+    process = subprocess.Popen(command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        waited = 0.0
+        while server.connections < 2 and process.poll() is None and waited < LIVENESS_SECONDS:
+            time.sleep(0.1)
+            waited += 0.1
+        time.sleep(0.5)
+        assert process.poll() is None, process.communicate()[0].decode()[-3000:]
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=LIVENESS_SECONDS / 2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    lines = output.decode().splitlines()
+
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, "\n".join(lines[-30:])
+    assert_clean_output(lines)
+    run = json.loads((project.path / "reports" / "summary.json").read_text())["run"]
+    assert run["interrupted"] is True and run["complete"] is False, run
+    assert run["not_run_tests"] == ["collections/demo.yaml::generate", "collections/demo.yaml::later"], run
+    assert "INTERRUPTED, 2 not run" in (project.path / "reports" / "report.html").read_text()
