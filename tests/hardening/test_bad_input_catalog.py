@@ -255,6 +255,16 @@ CATALOG: list[Row] = [
     Row("cassette-name-emoji-collision", collection(TWO_NAMES.format("🐱 gen", "🐱-gen")), (),
         ("{file}:5: requests[1].name: '🐱-gen' and '🐱 gen' (requests[0]) would share the cassette file cat-face-gen.yaml; *",),
         INTERRUPTED),
+    Row("cassette-folder-collision", also(collection(REQUEST), cassette(),
+                                          write("collections/Cassette Folder Collision.yaml", REQUEST)),
+        ("--record-mode", "all"),
+        ("{file}: its cassettes would share the folder cassette-folder-collision/ with those of "
+         "collections/Cassette Folder Collision.yaml; rename one of the two files so their names differ in more than "
+         "case and punctuation",), INTERRUPTED, "sandbox"),
+    Row("cassette-folder-case", also(collection(REQUEST), cassette(), write("collections/Cassette-Folder-Case.yml", REQUEST)),
+        ("--record-mode", "all"),
+        ("{file}: its cassettes would share the folder cassette-folder-case/ with those of "
+         "collections/Cassette-Folder-Case.yml; rename one of the two files *",), INTERRUPTED, "sandbox"),
 
     # --- options, targets and environment files: refused before the session starts -----------------------
     Row("target-unknown-name", also(collection(REQUEST), write("collections/targets.yaml", TARGETS)), ("--target", "sandbx"),

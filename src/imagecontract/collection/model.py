@@ -137,9 +137,7 @@ class Collection:
     @property
     def slug(self) -> str:
         """Where its cassettes go: the path below `collections/`, e.g. `contract/errors`."""
-        parts = self.path.with_suffix("").parts
-        below = parts[len(parts) - 1 - parts[::-1].index("collections") + 1:] if "collections" in parts[:-1] else parts[-1:]
-        return "/".join(slugify(part) for part in below)
+        return cassette_folder(self.path)
 
     @property
     def directory(self) -> Path:
@@ -156,6 +154,13 @@ class Collection:
         (what a whole run would have saved by then), else the first."""
         found = [spec for spec in self.requests if saved_name in spec.save and (before is None or spec.index < before)]
         return (found[-1] if before is not None else found[0]) if found else None
+
+
+def cassette_folder(path: Path) -> str:
+    """The cassette folder of the collection file at `path`: its path below `collections/`, slugged part by part."""
+    parts = path.with_suffix("").parts
+    below = parts[len(parts) - 1 - parts[::-1].index("collections") + 1:] if "collections" in parts[:-1] else parts[-1:]
+    return "/".join(slugify(part) for part in below)
 
 
 def _file_specs(form: Mapping[str, Any] | None) -> Iterable[Mapping[str, Any]]:
