@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from raw_http import RawServer, Script, endless_events, endless_line, silent, trickle
+from raw_http import RawServer, Script, endless_events, endless_line, silent, trickle, trickled_head
 from user_project import assert_clean_output, output_of, unmatched
 
 LIVENESS_SECONDS = 60
@@ -99,6 +99,39 @@ def test_recording_ends_at_the_deadline_and_writes_no_cassette(
     lines = output_of(result)
     assert not unmatched(lines, (f"error: {server.url}/images/generations: {DEADLINE}*",)), "\n".join(lines[-40:])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert not list(Path(project.path / "cassettes").rglob("*.yaml"))
+
+
+HEADERS_TIMEOUT = "error: {url}/images/generations: timed out waiting for the response (the target hangs or is slower than the timeout)*"
+
+PLAIN = """\
+name: Demo
+requests:
+  - name: generate
+    path: /images/generations
+    timeout: 2
+    json: {model: gpt-image-1, prompt: a cat}
+"""
+
+
+@pytest.mark.parametrize(("collection", "mode"), [
+    (PLAIN, ("--live",)), (STREAM.format(timeout="    timeout: 2\n"), ("--live",)), (PLAIN, ("--record-mode", "once")),
+], ids=["live", "stream", "record"])
+def test_trickled_headers_end_at_the_deadline(
+    collection: str, mode: tuple[str, ...], make_project: Callable[..., pytest.Pytester],
+    raw_server: Callable[[Script], RawServer],
+) -> None:
+    """Each header byte comes well within httpx's per-read wait, the whole head far beyond the 2 s deadline."""
+    project = make_project()
+    (project.path / "collections" / "demo.yaml").write_text(collection)
+    server = raw_server(trickled_head(every=0.2))
+
+    result = run(project, server.url, *mode)
+
+    lines = output_of(result)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, "\n".join(lines[-40:])
+    assert not unmatched(lines, (HEADERS_TIMEOUT.replace("{url}", server.url),)), "\n".join(lines[-40:])
+    assert_clean_output(lines)
     assert not list(Path(project.path / "cassettes").rglob("*.yaml"))
 
 

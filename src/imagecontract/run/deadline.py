@@ -3,7 +3,9 @@
 httpx's timeouts bound each wait (connecting, each read), so a body trickled a byte at a time or an
 endless event stream never times out. A `Deadline` bounds the whole exchange: it is checked at every
 chunk, and a watchdog shuts the connection's socket when it passes while a read still waits. The same
-guard runs under the cassette recorder (which reads the transport's stream whole) and in `run.http`.
+guard runs under the cassette recorder (which reads the transport's stream whole) and in `run.http`; before
+the response exists (connecting, sending, a status line and headers trickled in), `run.bounded_backend` bounds
+every socket wait by the same deadline.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
 from imagecontract.multipart import text_only_multipart
-from imagecontract.run import deadline
+from imagecontract.run import bounded_backend, deadline
 from imagecontract.run.bodyshape import MAX_JSON_DEPTH, json_too_deep
 from imagecontract.sse import BlockReader, parse_event
 
@@ -42,9 +42,10 @@ connections after 5 s, httpx's own default: a request sent on one just as the se
 
 def new_client(*, verify: bool | str = True) -> httpx.Client:
     """The one client a run shares: building one costs ~30 ms of SSL setup."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
     return httpx.Client(
-        timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), verify=verify, follow_redirects=False,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS),
+        timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), follow_redirects=False,
+        transport=bounded_backend.install(httpx.HTTPTransport(verify=verify, limits=limits)),
     )
 
 
@@ -78,7 +79,7 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
     request = _build(client, sent, seconds)
     request.extensions[deadline.EXTENSION] = limit
     started = time.perf_counter()
-    with _failures_named(limit):
+    with _failures_named(limit), bounded_backend.bounding(limit):
         response = client.send(request, stream=True)
         try:
             headers = {name.lower(): value for name, value in response.headers.items()}
@@ -171,7 +172,7 @@ def download(client: httpx.Client, url: str, *, max_body: int | None = None, tim
     """GET an image handed out in `url` mode (no key: such URLs are pre-signed), within `timeout` as `send`."""
     max_body = MAX_BODY_BYTES if max_body is None else max_body
     limit = deadline.Deadline(timeout or DEFAULT_TIMEOUT_SECONDS, url)
-    with _failures_named(limit):
+    with _failures_named(limit), bounded_backend.bounding(limit):
         request = client.build_request("GET", url, extensions={"timeout": httpx.Timeout(limit.seconds).as_dict(),
                                                                 deadline.EXTENSION: limit})
         response = client.send(request, stream=True)
