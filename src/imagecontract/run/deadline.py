@@ -33,6 +33,8 @@ class Deadline:
     at: float = field(default=0.0)
     interrupted: bool = False
     """Set by `interrupt_all`: the run is ending (Ctrl-C), so the request ends now."""
+    answered: bool = False
+    """Set once the status line and headers arrived: a wait that times out after that is the deadline's."""
 
     def __post_init__(self) -> None:
         self.at = time.monotonic() + self.seconds
@@ -90,6 +92,8 @@ def watchdog(deadline: Deadline | None, response: Any) -> Iterator[None]:
     to the pool once the body is whole.
     """
     sock = _socket_of(response)
+    if deadline is not None:
+        deadline.answered = True
     if deadline is None or sock is None:
         yield
         return

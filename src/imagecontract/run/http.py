@@ -106,11 +106,12 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
 
 @contextlib.contextmanager
 def _failures_named(limit: deadline.Deadline) -> Iterator[None]:
-    """httpx's errors as one `TransportError` naming the URL and the cause; a read the watchdog cut, as the deadline."""
+    """httpx's errors as one `TransportError` naming the URL and the cause; a read the watchdog cut, or one that
+    timed out once the headers had come, as the deadline."""
     try:
         yield
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        if limit.expired() and not isinstance(exc, httpx.TimeoutException):
+        if limit.expired() and (limit.answered or not isinstance(exc, httpx.TimeoutException)):
             raise limit.error() from None
         raise TransportError(describe_transport_error(exc, limit.url)) from None
 
