@@ -43,6 +43,7 @@ ALL_CHECKS = [
     "error_message_passed_through",
     "gateway_overhead",
     "no_upstream_leak",
+    "upstream_key_used",
 ]
 
 MakeExchange = Callable[..., Exchange]

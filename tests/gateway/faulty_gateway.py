@@ -38,6 +38,7 @@ FAULTS = {
     "overhead": "wait ARG seconds before forwarding",
     "json-as-html": "send JSON answers as text/html",
     "image-urls": "hand out image URLs starting ARG instead of the upstream's origin",
+    "forward-client-key": "send the client's own key upstream instead of the gateway's upstream key",
     "anonymous": "forward neither the `user` field nor unknown headers (no correlation id reaches the upstream)",
 }
 
@@ -55,7 +56,7 @@ class Gateway:
         headers = {name: value for name, value in request.headers.items() if name.lower() not in HOP_HEADERS
                    and not (self.fault == "anonymous" and name.lower().startswith("x-"))}
         given = request.headers.get("authorization")
-        if given == f"Bearer {self.gateway_key}":
+        if given == f"Bearer {self.gateway_key}" and self.fault != "forward-client-key":
             headers["authorization"] = f"Bearer {self.upstream_key}"
         elif given:
             headers["authorization"] = given

@@ -24,7 +24,9 @@ REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".cache" / "litellm-venv"
 PACKAGE = "litellm[proxy]==1.108.7"
 LITELLM_INSTALL = f"python3 -m venv .cache/litellm-venv && .cache/litellm-venv/bin/pip install '{PACKAGE}'"
-MASTER_KEY = "sk-litellm-client-key-0123456789"
+MASTER_KEY = "sk-lt-Wq8Zr3Nv6Xk2Jb9Tm5Pd"
+"""Random-looking (see sandwich_helpers.UPSTREAM_KEY): a key spelling `-litellm-` redacts that word from every report,
+header names included (`x[redacted]model-api-base`)."""
 MODELS = tuple(row.name for row in rules.api_on(None).models())
 """Every model today's API serves: the contract collection asks for each."""
 STARTUP_SECONDS = 120.0

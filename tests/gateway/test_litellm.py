@@ -26,7 +26,11 @@ def test_litellm_through_sandwich_mode_names_its_root_causes(pytester: pytest.Py
     tests = json.loads((suite.path / "reports" / "summary.json").read_text())["tests"]
     assert all(test["outcome"] in ("passed", "failed", "skipped") for test in tests) and len(tests) >= 50
     flagged = {failure["check"] for test in tests for failure in test["failures"] + test["advisories"]}
-    assert {"no_upstream_leak", "response_unpadded", "errors_passed_through", "response_schema"} <= flagged, output[-4000:]
-    assert "carries the upstream's internal address 127.0.0.1:" in output
+    assert {"no_upstream_leak", "response_unpadded", "errors_passed_through", "response_schema", "no_silent_retries",
+            "request_forwarded", "response_passed_through"} <= flagged, output[-4000:]
+    assert "header x-litellm-model-api-base carries the upstream's internal address 127.0.0.1:" in output
+    assert "$.safety_identifier changed: the upstream sent 'imagecontract-" in output
+    keyed = [test for test in tests for check in test["checks"] if check["name"] == "upstream_key_used" and check["applicable"]]
+    assert keyed and "upstream_key_used" not in flagged  # LiteLLM keys the upstream with its own key
     assert "imagecontract gateway overhead" in output
     assert UPSTREAM_KEY not in output and MASTER_KEY not in output

@@ -45,12 +45,12 @@ NOT_RUN = {
         "--gateway http://127.0.0.1:4000/v1 --upstream-port 8081 [pytest args, e.g. -k edits]",
         "python3 -m venv .cache/litellm-venv && .cache/litellm-venv/bin/pip install 'litellm[proxy]==1.108.7'",
         "cat > litellm.yaml <<'YAML'",
-        "export IMAGECONTRACT_UPSTREAM_KEY=sk-upstream-0123456789abcdef LITELLM_LOCAL_MODEL_COST_MAP=True",
+        "export IMAGECONTRACT_UPSTREAM_KEY=sk-up-Hc4Rt8Vw2Lq6Zn9Jx3Bf LITELLM_LOCAL_MODEL_COST_MAP=True",
         ".cache/litellm-venv/bin/litellm --config litellm.yaml --host 127.0.0.1 --port 4000 &",
-        "OPENAI_API_KEY=sk-litellm-client-key-0123456789 imagecontract verify-gateway --gateway http://127.0.0.1:4000/v1 "
+        "OPENAI_API_KEY=sk-lt-Wq8Zr3Nv6Xk2Jb9Tm5Pd imagecontract verify-gateway --gateway http://127.0.0.1:4000/v1 "
         "--upstream-port 8081 collections/contract",
         'imagecontract serve --port 8081 --latency-scale 0 --api-key "$IMAGECONTRACT_UPSTREAM_KEY" &',
-        "OPENAI_API_KEY=sk-litellm-client-key-0123456789 imagecontract matrix --target litellm=http://127.0.0.1:4000/v1 "
+        "OPENAI_API_KEY=sk-lt-Wq8Zr3Nv6Xk2Jb9Tm5Pd imagecontract matrix --target litellm=http://127.0.0.1:4000/v1 "
         "--live --upstream http://127.0.0.1:8081 collections/contract",
     ], "a gateway in sandwich mode: LiteLLM is installed from PyPI by .ci/run (never by a test); "
        "tests/gateway/test_litellm.py and test_verify_gateway_command.py run these"),

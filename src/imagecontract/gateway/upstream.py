@@ -33,6 +33,7 @@ class Upstream:
 
     origin: str
     key: str = ""
+    client_key: str = ""
     overhead_budget: float = DEFAULT_OVERHEAD_BUDGET
     allow: frozenset[str] = frozenset()
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
@@ -67,7 +68,8 @@ class Upstream:
             if all(entry["finished_at"] for entry in entries) or time.monotonic() > deadline:
                 break
             time.sleep(0.02)
-        return UpstreamView(entries, how, self.origin, self.key, self.overhead_budget, self.allow, client_sends)
+        return UpstreamView(entries, how, self.origin, self.key, self.overhead_budget, self.allow, client_sends,
+                            self.client_key)
 
     def close(self) -> None:
         self.client.close()

@@ -18,6 +18,8 @@ class UpstreamView:
     overhead_budget: float
     allow: frozenset[str] = frozenset()
     client_sends: int = 1
+    client_key: str = ""
+    """The target's own client key (the one a gateway must not pass on to the upstream)."""
 
     @property
     def attempts(self) -> int:

@@ -58,7 +58,8 @@ class GatewayPlugin:
         budget = option.overhead_budget
         if budget is None:
             budget = named.overhead_budget if named is not None and named.overhead_budget is not None else DEFAULT_OVERHEAD_BUDGET
-        settings.upstream = Upstream(origin, key=settings.environ.get(option.upstream_key_env, ""), overhead_budget=budget,
+        settings.upstream = Upstream(origin, key=settings.environ.get(option.upstream_key_env, ""),
+                                     client_key=settings.environ.get(settings.api_key_env, ""), overhead_budget=budget,
                                      allow=frozenset(named.allow) if named is not None else frozenset())
 
     @pytest.hookimpl(wrapper=True)

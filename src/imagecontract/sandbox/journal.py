@@ -9,7 +9,6 @@ forwarded, how often, and what it was answered. Images are kept as digests
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import threading
 import time
@@ -22,7 +21,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from imagecontract.gateway.normalize import digest, reduce_body
 from imagecontract.redact import mask_key
-from imagecontract.sandbox.correlation import CORRELATION_FIELD, CORRELATION_HEADER, CORRELATION_PREFIX, JOURNAL_PATH
+from imagecontract.sandbox.correlation import CORRELATION_FIELD, CORRELATION_HEADER, CORRELATION_PREFIX, JOURNAL_PATH, key_fingerprint
 
 MAX_ENTRIES = 10_000
 """Older entries are dropped: a long-running sandbox must not grow without bound."""
@@ -58,7 +57,7 @@ class Journal:
                 "path": request.url.path, "model": params.get("model"), "params": params, "images": images,
                 "body_digest": digest(body), "body_bytes": len(body),
                 "key": mask_key(key) if key else None,
-                "key_sha256": hashlib.sha256(key.encode()).hexdigest()[:16] if key else None,
+                "key_sha256": key_fingerprint(key) if key else None,
                 "response": None,
             }
             self._entries.append(entry)
