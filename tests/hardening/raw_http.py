@@ -106,6 +106,19 @@ def trickle(body: bytes, *, every: float) -> Script:
     return script
 
 
+def trickled_head(*, every: float) -> Script:
+    """A JSON answer whose status line and headers come one byte per `every` seconds (each read waits little)."""
+    body = b'{"created": 1, "data": []}'
+    answer = head(200, {"Content-Type": "application/json", "Content-Length": str(len(body)), "X-Padding": "p" * 64}) + body
+
+    def script(conn: socket.socket) -> None:
+        for index in range(len(answer)):
+            conn.sendall(answer[index:index + 1])
+            time.sleep(every)
+
+    return script
+
+
 def silent(seconds: float) -> Script:
     """Accept the request and answer nothing for `seconds`."""
     return lambda conn: time.sleep(seconds)

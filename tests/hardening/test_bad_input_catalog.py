@@ -18,7 +18,16 @@ from typing import Callable
 import httpx
 import pytest
 import yaml
-from raw_http import cut_mid_body, deep_json, endless_events, huge_body, silent, trickle, undecodable_image
+from raw_http import (
+    cut_mid_body,
+    deep_json,
+    endless_events,
+    huge_body,
+    silent,
+    trickle,
+    trickled_head,
+    undecodable_image,
+)
 from user_project import (
     NO_DNS_CONFTEST,
     SMALL_BODY_CAP_CONFTEST,
@@ -255,6 +264,16 @@ CATALOG: list[Row] = [
     Row("cassette-name-emoji-collision", collection(TWO_NAMES.format("🐱 gen", "🐱-gen")), (),
         ("{file}:5: requests[1].name: '🐱-gen' and '🐱 gen' (requests[0]) would share the cassette file cat-face-gen.yaml; *",),
         INTERRUPTED),
+    Row("cassette-folder-collision", also(collection(REQUEST), cassette(),
+                                          write("collections/Cassette Folder Collision.yaml", REQUEST)),
+        ("--record-mode", "all"),
+        ("{file}: its cassettes would share the folder cassette-folder-collision/ with those of "
+         "collections/Cassette Folder Collision.yaml; rename one of the two files so their names differ in more than "
+         "case and punctuation",), INTERRUPTED, "sandbox"),
+    Row("cassette-folder-case", also(collection(REQUEST), cassette(), write("collections/Cassette-Folder-Case.yml", REQUEST)),
+        ("--record-mode", "all"),
+        ("{file}: its cassettes would share the folder cassette-folder-case/ with those of "
+         "collections/Cassette-Folder-Case.yml; rename one of the two files *",), INTERRUPTED, "sandbox"),
 
     # --- options, targets and environment files: refused before the session starts -----------------------
     Row("target-unknown-name", also(collection(REQUEST), write("collections/targets.yaml", TARGETS)), ("--target", "sandbx"),
@@ -427,6 +446,9 @@ CATALOG: list[Row] = [
         ("error: {target}/images/generations: no complete answer within the 1 s timeout *",), FAILED, "raw:endless-events"),
     Row("trickled-json-body", collection(REQUEST), ("--live",),
         ("error: {target}/images/generations: no complete answer within the 1 s timeout *",), FAILED, "raw:trickle"),
+    Row("trickled-headers", collection(REQUEST), ("--live",),
+        ("error: {target}/images/generations: timed out waiting for the response (the target hangs or is slower than "
+         "the timeout)*",), FAILED, "raw:trickled-head"),
     Row("image-does-not-decode", collection(REQUEST), ("--live",),
         ("POST {target}/images/generations",
          "  [image_decodes] $.data[0].b64_json: not a decodable image (19 B, starts 6e6f7420616e2069): *"), FAILED, "raw:undecodable"),
@@ -442,6 +464,7 @@ RAW_SCRIPTS = {
     "deep-json": deep_json(100_000),
     "endless-events": endless_events(),
     "trickle": trickle(b'{"created": 1, "data": []}', every=0.5),
+    "trickled-head": trickled_head(every=0.2),
 }
 
 

@@ -7,7 +7,9 @@ generous liveness bound (pytester's `timeout`), never a tight timing assertion.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from raw_http import RawServer, Script, endless_events, endless_line, trickle
+from raw_http import RawServer, Script, endless_events, endless_line, silent, trickle, trickled_head
 from user_project import assert_clean_output, output_of, unmatched
 
 LIVENESS_SECONDS = 60
@@ -100,6 +102,39 @@ def test_recording_ends_at_the_deadline_and_writes_no_cassette(
     assert not list(Path(project.path / "cassettes").rglob("*.yaml"))
 
 
+HEADERS_TIMEOUT = "error: {url}/images/generations: timed out waiting for the response (the target hangs or is slower than the timeout)*"
+
+PLAIN = """\
+name: Demo
+requests:
+  - name: generate
+    path: /images/generations
+    timeout: 2
+    json: {model: gpt-image-1, prompt: a cat}
+"""
+
+
+@pytest.mark.parametrize(("collection", "mode"), [
+    (PLAIN, ("--live",)), (STREAM.format(timeout="    timeout: 2\n"), ("--live",)), (PLAIN, ("--record-mode", "once")),
+], ids=["live", "stream", "record"])
+def test_trickled_headers_end_at_the_deadline(
+    collection: str, mode: tuple[str, ...], make_project: Callable[..., pytest.Pytester],
+    raw_server: Callable[[Script], RawServer],
+) -> None:
+    """Each header byte comes well within httpx's per-read wait, the whole head far beyond the 2 s deadline."""
+    project = make_project()
+    (project.path / "collections" / "demo.yaml").write_text(collection)
+    server = raw_server(trickled_head(every=0.2))
+
+    result = run(project, server.url, *mode)
+
+    lines = output_of(result)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, "\n".join(lines[-40:])
+    assert not unmatched(lines, (HEADERS_TIMEOUT.replace("{url}", server.url),)), "\n".join(lines[-40:])
+    assert_clean_output(lines)
+    assert not list(Path(project.path / "cassettes").rglob("*.yaml"))
+
+
 @pytest.mark.parametrize("extra", [(), ("--concurrency", "2")], ids=["sequential", "concurrency"])
 def test_ctrl_c_mid_stream_ends_the_run_with_an_interrupted_summary(
     extra: tuple[str, ...], make_project: Callable[..., pytest.Pytester], raw_server: Callable[[Script], RawServer],
@@ -126,3 +161,39 @@ def test_ctrl_c_mid_stream_ends_the_run_with_an_interrupted_summary(
     assert_clean_output(lines)
     run = json.loads((project.path / "reports" / "summary.json").read_text())["run"]
     assert run["interrupted"] is True and run["not_run"] == 2, run
+
+
+def test_ctrl_c_under_xdist_ends_promptly_with_an_interrupted_summary_and_report(
+    make_project: Callable[..., pytest.Pytester], raw_server: Callable[[Script], RawServer],
+) -> None:
+    """Both workers wait on a target that never answers; Ctrl-C to the process group ends the run without
+    xdist's 10 s wait for its workers, and summary.json and the report say interrupted with nothing finished."""
+    project = make_project()
+    (project.path / "collections" / "demo.yaml").write_text("name: Demo\nrequests:\n" + "".join(
+        f"  - name: {name}\n    path: /images/generations\n    timeout: 600\n    json: {{model: gpt-image-1, prompt: a cat}}\n"
+        for name in ("generate", "later")))
+    server = raw_server(silent(LIVENESS_SECONDS))
+    command = [sys.executable, "-m", "pytest", "collections", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+               "-n", "2", "--target", server.url, "--live"]
+    process = subprocess.Popen(command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        waited = 0.0
+        while server.connections < 2 and process.poll() is None and waited < LIVENESS_SECONDS:
+            time.sleep(0.1)
+            waited += 0.1
+        time.sleep(0.5)
+        assert process.poll() is None, process.communicate()[0].decode()[-3000:]
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=LIVENESS_SECONDS / 2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    lines = output.decode().splitlines()
+
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, "\n".join(lines[-30:])
+    assert_clean_output(lines)
+    run = json.loads((project.path / "reports" / "summary.json").read_text())["run"]
+    assert run["interrupted"] is True and run["complete"] is False, run
+    assert run["not_run_tests"] == ["collections/demo.yaml::generate", "collections/demo.yaml::later"], run
+    assert "INTERRUPTED, 2 not run" in (project.path / "reports" / "report.html").read_text()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from imagecontract.collection.slugs import slugify
+from imagecontract.collection.templating import placeholders
 from imagecontract.rules import ENDPOINTS, effective_model
 
 NOT_COLLECTIONS = frozenset({"targets.yaml", "targets.yml"})
@@ -111,6 +112,13 @@ class RequestSpec:
         """Names of images saved by earlier requests that this request uploads."""
         return [spec["saved"] for spec in _file_specs(self.form) if "saved" in spec]
 
+    @property
+    def uses(self) -> set[str]:
+        """Names of saved images and saved values this request needs from earlier requests (and variables)."""
+        texts = [self.path, self.url, dict(self.headers), self.json, dict(self.form or {}), self.body, self.auth,
+                 dict(self.expect)]
+        return set(self.saved_uploads) | placeholders(texts)
+
 
 @dataclass(frozen=True)
 class Collection:
@@ -129,9 +137,7 @@ class Collection:
     @property
     def slug(self) -> str:
         """Where its cassettes go: the path below `collections/`, e.g. `contract/errors`."""
-        parts = self.path.with_suffix("").parts
-        below = parts[len(parts) - 1 - parts[::-1].index("collections") + 1:] if "collections" in parts[:-1] else parts[-1:]
-        return "/".join(slugify(part) for part in below)
+        return cassette_folder(self.path)
 
     @property
     def directory(self) -> Path:
@@ -143,12 +149,18 @@ class Collection:
                 return spec
         raise KeyError(name)
 
-    def producer_of(self, saved_name: str) -> RequestSpec | None:
-        """The request whose `save:` defines `saved_name`."""
-        for spec in self.requests:
-            if saved_name in spec.save:
-                return spec
-        return None
+    def producer_of(self, saved_name: str, before: int | None = None) -> RequestSpec | None:
+        """The request whose `save:` defines `saved_name`: the last one before request `before`, when given
+        (what a whole run would have saved by then), else the first."""
+        found = [spec for spec in self.requests if saved_name in spec.save and (before is None or spec.index < before)]
+        return (found[-1] if before is not None else found[0]) if found else None
+
+
+def cassette_folder(path: Path) -> str:
+    """The cassette folder of the collection file at `path`: its path below `collections/`, slugged part by part."""
+    parts = path.with_suffix("").parts
+    below = parts[len(parts) - 1 - parts[::-1].index("collections") + 1:] if "collections" in parts[:-1] else parts[-1:]
+    return "/".join(slugify(part) for part in below)
 
 
 def _file_specs(form: Mapping[str, Any] | None) -> Iterable[Mapping[str, Any]]:

@@ -22,7 +22,6 @@ from typing import Callable, Sequence
 import yaml
 
 from imagecontract.collection.model import RequestSpec
-from imagecontract.collection.templating import placeholders
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget.budget import request_images
 from imagecontract.latency import default_budget
@@ -62,12 +61,6 @@ class Unit:
     cassette: Path | None = None
 
 
-def uses(spec: RequestSpec) -> set[str]:
-    """Names of saved images and saved values this request needs from earlier requests."""
-    texts = [spec.path, spec.url, dict(spec.headers), spec.json, dict(spec.form or {}), spec.body, spec.auth, dict(spec.expect)]
-    return set(spec.saved_uploads) | placeholders(texts)
-
-
 def chain_groups(units: Sequence[Unit]) -> list[list[Unit]]:
     """Units joined with every earlier unit of their collection whose `save:` they use; order kept inside a group."""
     parent = list(range(len(units)))
@@ -80,7 +73,7 @@ def chain_groups(units: Sequence[Unit]) -> list[list[Unit]]:
 
     saved_by: dict[tuple[str, str], int] = {}
     for i, unit in enumerate(units):
-        for name in uses(unit.spec):
+        for name in unit.spec.uses:
             producer = saved_by.get((unit.collection, name))
             if producer is not None:
                 parent[root(i)] = root(producer)

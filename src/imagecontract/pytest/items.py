@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 from imagecontract import lifecycle, rules
+from imagecontract.collection.folders import refuse_shared_folder
 from imagecontract.collection.iterations import iterations
 from imagecontract.collection.loader import load_collection
 from imagecontract.collection.model import Collection, RequestSpec
@@ -27,7 +29,9 @@ class CollectionFile(pytest.File):
     collection: Collection
 
     def collect(self) -> Iterator[pytest.Item]:
-        self.collection = load_collection(self.path, display=self.config.rootpath and _relative(self.path, self.config.rootpath))
+        shown = functools.partial(_relative, root=self.config.rootpath)
+        refuse_shared_folder(self.path, shown)
+        self.collection = load_collection(self.path, display=shown(self.path))
         day = lifecycle.meaning_day(self.collection.as_of, self.config.stash[SETTINGS].as_of)
         for collection, row in iterations(self.collection, self.config.stash.get(ROWS, None)):
             state = CollectionState(values=dict(row))

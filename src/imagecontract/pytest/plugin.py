@@ -20,6 +20,7 @@ from imagecontract.collection.model import NOT_COLLECTIONS, Collection, RequestS
 from imagecontract.collection.validated import remember_valid_under
 from imagecontract.distributed.shard import Unit, chain_groups, estimated_seconds, plan, rate_limited_seconds
 from imagecontract.distributed.xdist_chains import chain_scheduler, chain_scopes, collected_units
+from imagecontract.distributed.xdist_interrupt import stop_waiting_for_workers
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget.budget import refusal, window_seconds
 from imagecontract.latency import format_table, latency_stats
@@ -270,10 +271,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """An interrupted run ends its requests in flight at once, and (xdist's controller) waits for its workers
+    only a moment: before xdist's own `pytest_sessionfinish` tears them down."""
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     if interrupted:
         deadline.interrupt_all()
+        stop_waiting_for_workers(session.config.pluginmanager)
     prefetched = session.config.stash.get(PREFETCHER, None)
     if prefetched is not None:
         prefetched.close(wait=not interrupted)

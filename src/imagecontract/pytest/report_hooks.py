@@ -130,6 +130,9 @@ class ReportPlugin:
         self.selected: list[int] = []
         self.presented: Mapping[str, Any] | None = None
         self.interrupted = False
+        self.scheduled: list[str] = []
+        """Under xdist: the selected tests a worker collected, known as soon as it collected (an interrupted
+        worker may never send its `workeroutput`)."""
 
     def present(self, summary: Mapping[str, Any]) -> None:
         """Show `summary` (merged shards) at the top of the report instead of one built from this session."""
@@ -183,6 +186,17 @@ class ReportPlugin:
         if collection and not self.collected:
             self.collected, self.selected = list(collection["collected"]), list(collection["selected"])
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.scheduled = self.scheduled or list(ids)
+
+    def _collection(self) -> tuple[list[str], list[int]]:
+        """The collected tests and the indices of the selected ones; under xdist, when no worker reported them
+        (interrupted before any finished), the tests a worker was given, all selected."""
+        if self.collected:
+            return self.collected, self.selected
+        return self.scheduled, list(range(len(self.scheduled)))
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
@@ -229,7 +243,8 @@ class ReportPlugin:
         if self.presented is not None:
             self.summary = dict(self.presented)
             return
-        interrupted = self.interrupted and bool(self.collected)
+        collected, selected = self._collection()
+        interrupted = self.interrupted and bool(collected)
         if path is None or not (self.records or interrupted) or hasattr(config, "workerinput"):
             return
 
@@ -239,7 +254,7 @@ class ReportPlugin:
         self.summary = run_summary(
             self.records, self.images, target=redact_url(settings.target, secrets_of(settings, None)),
             mode=settings.mode_name, started=self.started, duration=time.time() - self.started,
-            collected=self.collected, selected=self.selected, shard=shard,
+            collected=collected, selected=selected, shard=shard,
             interrupted=interrupted or exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop),
         )
         write_json(path.parent / SUMMARY_NAME, self.summary)

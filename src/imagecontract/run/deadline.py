@@ -3,7 +3,9 @@
 httpx's timeouts bound each wait (connecting, each read), so a body trickled a byte at a time or an
 endless event stream never times out. A `Deadline` bounds the whole exchange: it is checked at every
 chunk, and a watchdog shuts the connection's socket when it passes while a read still waits. The same
-guard runs under the cassette recorder (which reads the transport's stream whole) and in `run.http`.
+guard runs under the cassette recorder (which reads the transport's stream whole) and in `run.http`; before
+the response exists (connecting, sending, a status line and headers trickled in), `run.bounded_backend` bounds
+every socket wait by the same deadline.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Deadline:
     at: float = field(default=0.0)
     interrupted: bool = False
     """Set by `interrupt_all`: the run is ending (Ctrl-C), so the request ends now."""
+    answered: bool = False
+    """Set once the status line and headers arrived: a wait that times out after that is the deadline's."""
 
     def __post_init__(self) -> None:
         self.at = time.monotonic() + self.seconds
@@ -88,6 +92,8 @@ def watchdog(deadline: Deadline | None, response: Any) -> Iterator[None]:
     to the pool once the body is whole.
     """
     sock = _socket_of(response)
+    if deadline is not None:
+        deadline.answered = True
     if deadline is None or sock is None:
         yield
         return

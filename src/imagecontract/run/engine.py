@@ -136,20 +136,23 @@ def run_request(
 def run_dependencies(
     settings: RunSettings, client: httpx.Client, collection: Collection, spec: RequestSpec, state: CollectionState
 ) -> str | None:
-    """Run, on demand, the earlier requests whose saved images `spec` uploads (when `-k` left them out).
+    """Run, on demand, the earlier requests whose saved images or values `spec` needs (when `-k`/`-m` left them
+    out), each once; in replay they come from their cassettes.
 
     Returns why `spec` cannot run (a producer failed), or None when every input is there.
     """
-    for name in spec.saved_uploads:
-        producer = collection.producer_of(name)
-        if producer is None or name in state.images:
+    producers = {name: collection.producer_of(name, before=spec.index) for name in spec.uses}
+    for name, producer in sorted(((name, found) for name, found in producers.items() if found is not None),
+                                 key=lambda pair: (pair[1].index, pair[0])):
+        if name in state.images or name in state.values:
             continue
         if producer.name not in state.failed:
             blocked = run_dependencies(settings, client, collection, producer, state)
             if blocked is None:
                 run_request(settings, client, collection, producer, state)
-        if name not in state.images:
-            return f"needs the image {name!r} saved by {producer.name!r}, which did not pass"
+        if name not in state.images and name not in state.values:
+            kind = "image" if name in spec.saved_uploads else "value"
+            return f"needs the {kind} {name!r} saved by {producer.name!r}, which did not pass"
     return None
 
 

@@ -19,7 +19,7 @@ from imagecontract.errors import ImageContractError, TransportError
 from imagecontract.exchange import ReceivedResponse, SentRequest, StreamEvent
 from imagecontract.images import human_size
 from imagecontract.multipart import text_only_multipart
-from imagecontract.run import deadline
+from imagecontract.run import bounded_backend, deadline
 from imagecontract.run.bodyshape import MAX_JSON_DEPTH, json_too_deep
 from imagecontract.sse import BlockReader, parse_event
 
@@ -43,10 +43,11 @@ connections after 5 s, httpx's own default: a request sent on one just as the se
 def new_client(*, verify: bool | str = True, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The one client a run shares: building one costs ~30 ms of SSL setup. With `transport` (the cassette
     replayer), that transport answers every request: no proxy from the environment, no connection."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS)
     return httpx.Client(
-        timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), verify=verify, follow_redirects=False,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS),
-        transport=transport, trust_env=transport is None,
+        timeout=httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=10.0), follow_redirects=False,
+        transport=transport or bounded_backend.install(httpx.HTTPTransport(verify=verify, limits=limits)),
+        trust_env=transport is None,
     )
 
 
@@ -80,7 +81,7 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
     request = _build(client, sent, seconds)
     request.extensions[deadline.EXTENSION] = limit
     started = time.perf_counter()
-    with _failures_named(limit):
+    with _failures_named(limit), bounded_backend.bounding(limit):
         response = client.send(request, stream=True)
         try:
             headers = {name.lower(): value for name, value in response.headers.items()}
@@ -107,11 +108,12 @@ def send(client: httpx.Client, sent: SentRequest, *, timeout: float | None = Non
 
 @contextlib.contextmanager
 def _failures_named(limit: deadline.Deadline) -> Iterator[None]:
-    """httpx's errors as one `TransportError` naming the URL and the cause; a read the watchdog cut, as the deadline."""
+    """httpx's errors as one `TransportError` naming the URL and the cause; a read the watchdog cut, or one that
+    timed out once the headers had come, as the deadline."""
     try:
         yield
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        if limit.expired() and not isinstance(exc, httpx.TimeoutException):
+        if limit.expired() and (limit.answered or not isinstance(exc, httpx.TimeoutException)):
             raise limit.error() from None
         raise TransportError(describe_transport_error(exc, limit.url)) from None
 
@@ -173,7 +175,7 @@ def download(client: httpx.Client, url: str, *, max_body: int | None = None, tim
     """GET an image handed out in `url` mode (no key: such URLs are pre-signed), within `timeout` as `send`."""
     max_body = MAX_BODY_BYTES if max_body is None else max_body
     limit = deadline.Deadline(timeout or DEFAULT_TIMEOUT_SECONDS, url)
-    with _failures_named(limit):
+    with _failures_named(limit), bounded_backend.bounding(limit):
         request = client.build_request("GET", url, extensions={"timeout": httpx.Timeout(limit.seconds).as_dict(),
                                                                 deadline.EXTENSION: limit})
         response = client.send(request, stream=True)
