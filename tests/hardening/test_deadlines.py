@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from interrupts import sigint_as_in_a_terminal
 from raw_http import RawServer, Script, endless_events, endless_line, silent, trickle, trickled_head
 from user_project import assert_clean_output, output_of, unmatched
 
@@ -40,6 +41,14 @@ import imagecontract.run.http
 def pytest_configure(config):
     imagecontract.run.http.MAX_EVENT_BYTES = 1024 * 1024
 '''
+
+
+DUMP_STACKS_ON_SIGUSR1 = """
+import faulthandler, signal
+STACKS = open("stacks.txt", "w")
+faulthandler.register(signal.SIGUSR1, file=STACKS, all_threads=True)
+"""
+"""A run that outlives the liveness bound is asked for its threads' stacks before it is killed."""
 
 
 def run(project: pytest.Pytester, url: str, *args: str) -> pytest.RunResult:
@@ -142,15 +151,24 @@ def test_ctrl_c_mid_stream_ends_the_run_with_an_interrupted_summary(
     project = make_project()
     (project.path / "collections" / "demo.yaml").write_text(
         STREAM.format(timeout="    timeout: 600\n") + "  - name: later\n    path: /images/generations\n    json: {prompt: a cat}\n")
+    (project.path / "conftest.py").write_text(DUMP_STACKS_ON_SIGUSR1)
     server = raw_server(endless_events())
     command = [sys.executable, "-m", "pytest", "collections", "-p", "no:cacheprovider", "--target", server.url, "--live", *extra]
-    process = subprocess.Popen(command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               preexec_fn=sigint_as_in_a_terminal)
     try:
         while not server.connections and process.poll() is None:
             time.sleep(0.1)
         time.sleep(0.5)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=LIVENESS_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        process.kill()
+        stacks = (project.path / "stacks.txt").read_text()
+        pytest.fail(f"still running {LIVENESS_SECONDS} s after Ctrl-C; its output:\n{process.communicate()[0].decode()}\n"
+                    f"its threads:\n{stacks}")
     finally:
         process.kill()
     lines = output.decode().splitlines()
@@ -176,7 +194,7 @@ def test_ctrl_c_under_xdist_ends_promptly_with_an_interrupted_summary_and_report
     command = [sys.executable, "-m", "pytest", "collections", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
                "-n", "2", "--target", server.url, "--live"]
     process = subprocess.Popen(command, cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=sigint_as_in_a_terminal)
     try:
         waited = 0.0
         while server.connections < 2 and process.poll() is None and waited < LIVENESS_SECONDS:

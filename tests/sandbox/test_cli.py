@@ -11,6 +11,7 @@ import time
 
 import httpx
 import pytest
+from interrupts import sigint_as_in_a_terminal
 from sandbox_helpers import KEY
 
 from imagecontract.sandbox.faults import FAULTS
@@ -34,6 +35,7 @@ def test_serve_answers_and_exits_on_sigint(as_of: tuple[str, ...], body: dict) -
         serve_command("--port", "0", "--latency-scale", "0", "--api-key", KEY, "--fault", "clamp-n=1", *as_of),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=sigint_as_in_a_terminal,
         text=True,
     )
     try:
