@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from imagecontract.errors import SchemaError
 from imagecontract.schemas import SchemaStore, default_schemas_dir
@@ -43,9 +45,7 @@ def test_shipped_schemas_are_valid_and_resolve(store: SchemaStore, name: str) ->
     assert store.validator(name) is store.validator(name)
 
 
-@pytest.mark.parametrize(
-    "name, instance",
-    [
+DOCUMENTED = [
         ("images_response.schema.json", {"created": 1667860720, "data": [{"b64_json": "iVBORw0KGgo="}]}),
         ("images_response.schema.json", {"created": 1589478378, "data": [{"url": "https://x", "revised_prompt": "otter"}]}),
         ("images_response.schema.json", {"created": 1, "data": [{"b64_json": "aGk="}], "usage": USAGE,
@@ -59,8 +59,10 @@ def test_shipped_schemas_are_valid_and_resolve(store: SchemaStore, name: str) ->
         ("image_edit.completed.schema.json", {
             "type": "image_edit.completed", "b64_json": "aGk=", "created_at": 1, "size": "1024x1024",
             "quality": "low", "background": "opaque", "output_format": "png", "usage": USAGE}),
-    ],
-)
+]
+
+
+@pytest.mark.parametrize("name, instance", DOCUMENTED)
 def test_documented_shapes_pass(store: SchemaStore, name: str, instance: object) -> None:
     assert store.validate(instance, name) == []
 
@@ -185,3 +187,64 @@ def test_default_dir_prefers_the_callers_project(tmp_path: Path) -> None:
 
 def test_default_dir_falls_back_to_the_source_tree() -> None:
     assert (default_schemas_dir() / "images_response.schema.json").is_file()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8) | st.sampled_from(["png", "opaque", "1024x1024", "image_edit.completed", "aGk="]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _mutated(draw: st.DrawFn, value: object) -> object:
+    """`value` with one place changed: a value replaced, a key removed or added, or left alone."""
+    if isinstance(value, dict) and value and draw(st.booleans()):
+        key = draw(st.sampled_from(sorted(value)))
+        action = draw(st.sampled_from(["replace", "remove", "descend", "add"]))
+        if action == "remove":
+            return {name: item for name, item in value.items() if name != key}
+        if action == "add":
+            return {**value, draw(st.text(max_size=6)): draw(JSON_VALUES)}
+        return {**value, key: draw(JSON_VALUES) if action == "replace" else _mutated(draw, value[key])}
+    if isinstance(value, list) and value and draw(st.booleans()):
+        index = draw(st.integers(0, len(value) - 1))
+        return [*value[:index], _mutated(draw, value[index]), *value[index + 1:]]
+    return draw(JSON_VALUES) if draw(st.booleans()) else value
+
+
+@st.composite
+def near_documented(draw: st.DrawFn) -> tuple[str, object]:
+    name, instance = draw(st.sampled_from(DOCUMENTED))
+    for _ in range(draw(st.integers(1, 3))):
+        instance = _mutated(draw, instance)
+    return name, instance
+
+
+_SHARED_STORE = SchemaStore(default_schemas_dir())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(near_documented())
+def test_the_fast_validator_agrees_with_jsonschema(case: tuple[str, object]) -> None:
+    """jsonschema-rs only says "valid" first: its verdict must be jsonschema's on bodies near the documented ones."""
+    store = _SHARED_STORE
+    name, instance = case
+    fast = store.fast_validator(name)
+    assert fast is not None
+    assert fast.is_valid(instance) == (not list(store.validator(name).iter_errors(instance)))
+
+
+def test_a_schema_with_a_pattern_is_judged_by_jsonschema_alone(tmp_path: Path) -> None:
+    """`\\Z` is Python's end of text, which Rust's regex does not know: the verdict is Python's."""
+    write(tmp_path, "word.schema.json", {"type": "object", "properties": {"w": {"$ref": "tail.schema.json"}}})
+    write(tmp_path, "tail.schema.json", {"type": "string", "pattern": "^[a-z]+\\Z"})
+    store = SchemaStore(tmp_path)
+    assert store.fast_validator("word.schema.json") is None
+    assert store.validate({"w": "abc"}, "word.schema.json") == []
+    assert [failure.path for failure in store.validate({"w": "ab1"}, "word.schema.json")] == ["$.w"]
+
+
+def test_values_json_cannot_hold_are_judged_by_jsonschema(store: SchemaStore) -> None:
+    body = {"created": 10**30, "data": [{"b64_json": "aGk="}]}
+    assert store.validate(body, "images_response.schema.json") == []

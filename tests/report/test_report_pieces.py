@@ -6,10 +6,11 @@ import base64
 import io
 import json
 
+import pytest
 from PIL import Image
 
 from imagecontract.report.pictures import THUMBNAIL_PIXELS, ImageStore, picture
-from imagecontract.report.records import describe_base64, redact_record
+from imagecontract.report.records import _redacted, describe_base64, redact_record
 from imagecontract.report.render import latency_chart, render_test_section
 from imagecontract.report.summary import counts, endpoint_model_table, write_json
 
@@ -113,3 +114,20 @@ def test_the_gallery_links_each_image_to_its_test_and_marks_a_wrong_size() -> No
     assert page.count("<figure") == 2 and page.count('class="ic-wrong-size"') == 1
     assert f'data-ic-test="{test_anchor("c.yaml::small")}"' in page and "expected 256x256, got 1024x1024" in page
     assert render_gallery([right], {}) == ""
+
+
+@pytest.mark.parametrize("record", [
+    {"plain": ["nothing", {"to": "remove"}], "n": 3, "none": None},
+    {"url": "https://cdn.example.test/img.png?sig=abc&api-key=hunter2hunter2&x=1"},
+    {"text": 'quoted "sk-secret-0123456789abcdef" in JSON'},
+    {"upper": "SK-SECRET-0123456789ABCDEF"},
+    {"piece": "…9abcdef-tail 0123456789ab"},
+    {"escaped": "line\\nbreak https://h.test/a?token=t0k3n\\"},
+    {"sk-secret-0123456789abcdef": {"key as dict key": True}},
+    {"unicode": "生成 https://h.test/?key=値"},
+    {"quote in the secret": 'x quote"key-0123456789 y', "control": "a\x01sk-secret-0123456789abcdef"},
+])
+def test_redact_record_equals_redacting_each_string(record: dict) -> None:
+    """The whole-record search skips the walk only where the walk would change nothing."""
+    secrets = ["sk-secret-0123456789abcdef", 'quote"key-0123456789']
+    assert redact_record(record, secrets) == _redacted(record, tuple(secrets))

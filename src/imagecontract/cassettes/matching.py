@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -247,7 +248,9 @@ def body_differences(recorded: Body, now: Body) -> list[str]:
     return old_kind.differences(old, new)
 
 
+@lru_cache(maxsize=1024)
 def _location(uri: str) -> str:
+    """Scheme, host and path: kept per URI, since each replayed request is compared with every recorded one."""
     parts = urlsplit(uri)
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
 

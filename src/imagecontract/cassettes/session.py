@@ -27,6 +27,7 @@ import httpx
 import vcr.patch
 import vcr.stubs.httpx_stubs as httpx_stubs
 from vcr.cassette import Cassette
+from vcr.errors import UnhandledHTTPRequestError
 from vcr.filters import decode_response
 from vcr.patch import CassettePatcherBuilder
 from vcr.record_mode import RecordMode as VcrRecordMode
@@ -83,11 +84,22 @@ class _SessionCassette(Cassette):
         self.last = (response, True)
         return response
 
+    def replay(self, request: Request) -> dict[str, Any]:
+        """The recorded answer to `request` from a write-protected cassette, matching once (vcrpy's
+        `can_play_response_for` then `play_response` match the recording twice); else RequestChanged."""
+        try:
+            return self.play_response(request)
+        except UnhandledHTTPRequestError:
+            raise RequestChanged(f"{self.label}: request changed since recording: {self._difference(request)}") from None
+
     def append(self, request: Request, response: dict[str, Any]) -> None:
+        if not self.tracking:  # loading: what was written is redacted and decoded already, no hooks or copy needed
+            self.data.append((request, response))
+            return
         count = len(self.data)
         super().append(request, response)
         arrivals, self.arrivals = self.arrivals, None
-        if self.tracking and len(self.data) > count:
+        if len(self.data) > count:
             self.last = (self.data[-1][1], False)
             self.recorded += 1
             if arrivals is not None and _is_stream(self.data[-1][1]["headers"]):

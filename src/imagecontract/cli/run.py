@@ -17,11 +17,12 @@ from typing import Sequence
 
 import pytest
 
-from imagecontract.cli import default_paths
+from imagecontract.cli import default_paths, frozen_heap
 from imagecontract.pytest.preload import import_plugin
 
 DEFAULT_PATHS_PLUGIN = default_paths.__name__
 """Imported here, before pytest runs, so `-p` finds it loaded (not rewritten, like the plugin itself)."""
+FROZEN_HEAP_PLUGIN = frozen_heap.__name__
 
 SANDBOX_RECORDING_KEY = "rec-7f3a9c2e51b04d8e96"
 """The key the recording sandbox requires, so the wrong-key case answers 401 as the API does. Random-looking,
@@ -35,19 +36,28 @@ def pytest_args(extra: Sequence[str]) -> list[str]:
     tests, and it imports all of Hypothesis at the end of every run (~0.25 s). So is anyio's (installed with
     httpx): collections have no async tests, and it imports asyncio and trio before the first request (~60 ms)."""
     return ["-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:hypothesispytest", "-p", "no:anyio",
-            "-o", "testpaths=collections", "-p", DEFAULT_PATHS_PLUGIN, *extra]
+            "-o", "testpaths=collections", "-p", DEFAULT_PATHS_PLUGIN, "-p", FROZEN_HEAP_PLUGIN, *extra]
+
+
+def run_pytest(extra: Sequence[str]) -> int:
+    """`pytest.main` over `pytest_args(extra)` in this process; the objects frozen after collection are given
+    back to the collector when it returns (see `frozen_heap`)."""
+    try:
+        return int(pytest.main(pytest_args(extra)))
+    finally:
+        frozen_heap.unfreeze()
 
 
 def _run(args: argparse.Namespace) -> int:
     import_plugin()
-    return int(pytest.main(pytest_args(args.extra)))
+    return run_pytest(args.extra)
 
 
 def _record(args: argparse.Namespace) -> int:
     mode = ["--record-mode", args.mode]
     import_plugin()
     if not args.sandbox:
-        return int(pytest.main(pytest_args([*mode, *args.extra])))
+        return run_pytest([*mode, *args.extra])
     from imagecontract.sandbox import running_sandbox
 
     profiles = collection_profiles(args.extra)

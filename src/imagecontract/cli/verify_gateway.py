@@ -11,9 +11,8 @@ import argparse
 import os
 from contextlib import ExitStack
 
-import pytest
 
-from imagecontract.cli.run import pytest_args
+from imagecontract.cli.run import run_pytest
 from imagecontract.errors import ImageContractError
 from imagecontract.pytest.gateway_hooks import UPSTREAM_KEY_ENV
 
@@ -42,7 +41,7 @@ def _verify(args: argparse.Namespace) -> int:
             raise ImageContractError(f"--upstream-port {args.upstream_port}: cannot listen on 127.0.0.1 ({exc.strerror})") from None
         print(f"imagecontract: the upstream sandbox listens on {server.base_url} as of {day.isoformat()} "
               f"(key ${args.upstream_key_env}); the gateway {args.gateway} must forward to it", flush=True)
-        return int(pytest.main(pytest_args([*options, "--upstream", server.origin, *args.extra])))
+        return run_pytest([*options, "--upstream", server.origin, *args.extra])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
