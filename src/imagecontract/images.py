@@ -289,6 +289,15 @@ def _edit_reference(original: bytes, mask: bytes | None, size: tuple[int, int],
     return candidates, _editable_area(mask, source, size)
 
 
+def _full_pixels(data: bytes) -> Image.Image:
+    """The image with all its pixels: the shared decode's preview when that is the whole image (at most
+    `PREVIEW_PIXELS` a side, so the checks before decoded it already), else a decode of its own."""
+    found = decoded(data)
+    if found.preview.size == (found.info.width, found.info.height):
+        return found.preview
+    return _open(data)
+
+
 def _count(area: Image.Image) -> int:
     """Pixels set (255) in a two-level `L` image."""
     return area.histogram()[255]
@@ -307,7 +316,7 @@ def unchanged_outside_mask(
     `ok` when at most `allowed_fraction` of the pixels outside the editable
     area changed; `inside_changed` when any pixel inside it did.
     """
-    produced = _open(result).convert("RGB")
+    produced = _full_pixels(result).convert("RGB")
     candidates, editable = _edit_reference(original, mask, produced.size)
     largest = None
     for candidate in candidates:

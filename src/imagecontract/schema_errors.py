@@ -9,15 +9,16 @@ response checks see JSON's types (`object`) and one reason per missing property.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from imagecontract.errors import did_you_mean
 from imagecontract.jsonpath import describe_value, show
 
+if TYPE_CHECKING:  # jsonschema is imported where an error is explained: a run of valid bodies never needs it
+    from jsonschema.exceptions import ValidationError
+
 Path = list[str | int]
-Said = Callable[[ValidationError, "Words"], "list[str] | None"]
+Said = Callable[["ValidationError", "Words"], "list[str] | None"]
 """A keyword said its own way: the reasons, or None to fall back to the table."""
 
 
@@ -54,6 +55,8 @@ def in_words(error: ValidationError, words: Words) -> str:
 
 def most_relevant(errors: Iterable[ValidationError]) -> ValidationError | None:
     """The one error a person most needs: the deepest, inside the `oneOf` branch they meant."""
+    from jsonschema.exceptions import best_match
+
     error = best_match(errors, key=_relevance)
     return None if error is None else _most_specific(error)
 
@@ -78,6 +81,8 @@ def _most_specific(error: ValidationError) -> ValidationError:
             return (len(keys & set(properties)), -len(branches[index]))
 
         chosen = branches[max(branches, key=fit)]
+        from jsonschema.exceptions import best_match
+
         error = best_match(chosen, key=_relevance) or chosen[0]
     return error
 

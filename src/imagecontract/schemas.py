@@ -8,33 +8,38 @@ are relative file names resolved among the sibling files; nothing is fetched.
 A body is first asked of jsonschema-rs (compiled, about 500 times faster here: half a millisecond of every
 request went to judging its body in Python); only a body it finds invalid goes through jsonschema, which
 words the failures and stays the judge. Schemas whose verdict may depend on the regex dialect (`pattern`,
-`patternProperties`) or on format assertions go through jsonschema alone.
+`patternProperties`) or on format assertions go through jsonschema alone. jsonschema (with `referencing`) is
+imported only then, or when a schema file is new: a file that passed the metaschema before is remembered by
+its text (`collection.validated`), so a run whose bodies are all valid never imports it.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urldefrag, urljoin
 
-import jsonschema.exceptions
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.exceptions import PointerToNowhere, Unresolvable
-from referencing.jsonschema import DRAFT202012
 
 import imagecontract
+from imagecontract.collection.validated import known_valid, remember_valid
 from imagecontract.errors import SchemaError
 from imagecontract.exchange import Failure
 from imagecontract.jsonpath import format_path
 from imagecontract.schema_errors import JSON_WORDS, explain
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.exceptions import Unresolvable
+
 CHECK_NAME = "response_schema"
 DIALECT_KEYWORDS = frozenset({"pattern", "patternProperties", "format"})
 """Keywords whose verdict differs between Python's `re` and Rust's regex, or between format checkers."""
 _FAST_BASE = "file:///imagecontract-schemas/"
+METASCHEMA = b"https://json-schema.org/draft/2020-12/schema"
+"""What a schema file is checked against, as `collection.validated` names it."""
 
 
 def default_schemas_dir(rootdir: Path | None = None) -> Path:
@@ -60,7 +65,7 @@ class SchemaStore:
         self._documents: dict[str, Any] = {}
         self._validators: dict[str, Draft202012Validator] = {}
         self._fast: dict[str, jsonschema_rs.Validator | None] = {}
-        self._registry: Registry = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
+        self._registry: Registry | None = None
 
     @classmethod
     def default(cls, rootdir: Path | None = None) -> SchemaStore:
@@ -80,9 +85,20 @@ class SchemaStore:
     def validator(self, name: str) -> Draft202012Validator:
         """A validator for `name` whose every `$ref`, here and in the files it refers to, resolves."""
         if name not in self._validators:
+            from jsonschema import Draft202012Validator
+
             self._check_references(name, seen=set())
-            self._validators[name] = Draft202012Validator(self.schema(name), registry=self._registry)
+            self._validators[name] = Draft202012Validator(self.schema(name), registry=self.registry)
         return self._validators[name]
+
+    @property
+    def registry(self) -> Registry:
+        """`referencing`'s registry of the sibling files, resolving each `$ref` (made on first use)."""
+        if self._registry is None:
+            from referencing import Registry
+
+            self._registry = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
+        return self._registry
 
     def validate(self, instance: Any, name: str, at: str = "$") -> list[Failure]:
         """One Failure per way `instance` breaks schema `name`; `at` is the path of `instance` in the response."""
@@ -102,12 +118,15 @@ class SchemaStore:
     def fast_validator(self, name: str) -> jsonschema_rs.Validator | None:
         """jsonschema-rs's validator for `name`, or None where its verdict might differ from jsonschema's."""
         if name not in self._fast:
-            validator = self.validator(name)  # the same checks of the file and its references first
-            names = _referenced_files(self, name)
-            dialect = any(keyword in DIALECT_KEYWORDS for file in names for keyword in _keywords(self.schema(file)))
-            self._fast[name] = None if dialect else jsonschema_rs.validator_for(
-                validator.schema, base_uri=_FAST_BASE + name, validate_formats=False,
-                retriever=lambda uri: self.schema(uri.removeprefix(_FAST_BASE)))
+            try:
+                names = _referenced_files(self, name)
+                dialect = any(keyword in DIALECT_KEYWORDS for file in names for keyword in _keywords(self.schema(file)))
+                self._fast[name] = None if dialect else jsonschema_rs.validator_for(
+                    self.schema(name), base_uri=_FAST_BASE + name, validate_formats=False,
+                    retriever=lambda uri: self.schema(uri.removeprefix(_FAST_BASE)))
+            except (SchemaError, ValueError, jsonschema_rs.ReferencingError):
+                self.validator(name)  # jsonschema's checks name the file and the reference that fail
+                self._fast[name] = None
         return self._fast[name]
 
     def _path(self, name: str) -> Path:
@@ -123,24 +142,35 @@ class SchemaStore:
         if not path.is_file():
             available = ", ".join(self.names()) or "none"
             raise SchemaError(f"{path}: no such schema file (available in {self.directory}: {available})")
+        text = path.read_bytes()
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = json.loads(text.decode("utf-8"))
         except json.JSONDecodeError as error:
             raise SchemaError(f"{path}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
+        if known_valid(METASCHEMA, text):
+            return document
+        import jsonschema
+
         try:
-            Draft202012Validator.check_schema(document)
+            jsonschema.Draft202012Validator.check_schema(document)
         except jsonschema.exceptions.SchemaError as error:
             where = format_path(error.absolute_path)
             raise SchemaError(f"{path}: not a valid JSON Schema 2020-12 at {where}: {error.message}") from None
+        remember_valid(METASCHEMA, text)
         return document
 
     def _retrieve(self, uri: str) -> Resource:
         """Resolve a `$ref` to a sibling file; anything else (a URL) is refused, never fetched."""
+        from referencing import Resource
+        from referencing.jsonschema import DRAFT202012
+
         return Resource.from_contents(self.schema(uri), default_specification=DRAFT202012)
 
     def _check_references(self, name: str, seen: set[str]) -> None:
+        from referencing.exceptions import Unresolvable
+
         seen.add(name)
-        resolver = self._registry.resolver(base_uri=name)
+        resolver = self.registry.resolver(base_uri=name)
         for ref in _references(self.schema(name)):
             try:
                 resolver.lookup(ref)
@@ -189,6 +219,8 @@ def _references(node: Any) -> Iterator[str]:
 
 
 def _unresolvable_reason(error: Unresolvable) -> str:
+    from referencing.exceptions import PointerToNowhere
+
     if isinstance(error, PointerToNowhere):
         return f"the pointer {error.ref!r} leads nowhere in that file"
     cause = error.__cause__.__cause__ if error.__cause__ is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,30 @@ def test_a_schema_with_a_pattern_is_judged_by_jsonschema_alone(tmp_path: Path) -
 def test_values_json_cannot_hold_are_judged_by_jsonschema(store: SchemaStore) -> None:
     body = {"created": 10**30, "data": [{"b64_json": "aGk="}]}
     assert store.validate(body, "images_response.schema.json") == []
+
+
+@pytest.mark.parametrize("ref, reason", [
+    ("usage.schema.json", "no such schema file"),
+    ("#/$defs/nowhere", "the pointer '/$defs/nowhere' leads nowhere"),
+])
+def test_judging_a_body_with_a_broken_ref_says_which_ref(tmp_path: Path, ref: str, reason: str) -> None:
+    """The fast validator's compilation fails on the reference; jsonschema's checks word the error."""
+    write(tmp_path, "top.schema.json", {"properties": {"u": {"$ref": ref}}})
+    with pytest.raises(SchemaError, match=rf"top\.schema\.json: \$ref '{re.escape(ref)}' cannot be resolved: .*{re.escape(reason)}"):
+        SchemaStore(tmp_path).validate({"u": 1}, "top.schema.json")
+
+
+def test_a_schema_file_known_valid_is_not_checked_again(tmp_path: Path) -> None:
+    """A file that passed the metaschema is remembered by its text; an edited one is checked again."""
+    from imagecontract.collection.validated import remember_valid_under
+
+    write(tmp_path, "a.schema.json", {"type": "object"})
+    remember_valid_under(tmp_path / "valid")
+    try:
+        assert SchemaStore(tmp_path).validate({}, "a.schema.json") == []
+        assert len(list((tmp_path / "valid").iterdir())) == 1
+        write(tmp_path, "a.schema.json", {"type": "object", "minProperties": "two"})
+        with pytest.raises(SchemaError, match="not a valid JSON Schema 2020-12"):
+            SchemaStore(tmp_path).validate({}, "a.schema.json")
+    finally:
+        remember_valid_under(None)

@@ -85,8 +85,7 @@ class _SessionCassette(Cassette):
         return response
 
     def replay(self, request: Request) -> dict[str, Any]:
-        """The recorded answer to `request` from a write-protected cassette, matching once (vcrpy's
-        `can_play_response_for` then `play_response` match the recording twice); else RequestChanged."""
+        """The recorded answer to `request`, matched once (not twice, as by `can_play_response_for`)."""
         try:
             return self.play_response(request)
         except UnhandledHTTPRequestError:

@@ -14,6 +14,7 @@ import sys
 from typing import Sequence
 
 from imagecontract import __version__
+from imagecontract.cli import frozen_heap
 from imagecontract.errors import ImageContractError
 
 SUBCOMMANDS = {
@@ -29,6 +30,8 @@ SUBCOMMANDS = {
     "drift": "imagecontract.cli.drift",
 }
 """Command name -> the module that registers it."""
+IN_PROCESS_PYTEST = frozenset({"run", "record", "verify-gateway"})
+"""Commands that run pytest in this process: the collector waits out their start-up (`frozen_heap`)."""
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -47,16 +50,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv[0] if argv else None)
-    args, extra = parser.parse_known_args(argv)
-    if extra and not getattr(args, "accepts_extra", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.extra = extra
+    if argv and argv[0] in IN_PROCESS_PYTEST:
+        frozen_heap.pause()
     try:
+        parser = build_parser(argv[0] if argv else None)
+        args, extra = parser.parse_known_args(argv)
+        if extra and not getattr(args, "accepts_extra", False):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.extra = extra
         return int(args.func(args) or 0)
     except ImageContractError as exc:
         print(f"imagecontract: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        frozen_heap.resume()
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def run_pytest(extra: Sequence[str]) -> int:
     try:
         return int(pytest.main(pytest_args(extra)))
     finally:
-        frozen_heap.unfreeze()
+        frozen_heap.resume()
 
 
 def _run(args: argparse.Namespace) -> int:

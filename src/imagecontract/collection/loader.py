@@ -12,9 +12,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from imagecontract.checks import CHECKS
 from imagecontract.collection.model import Collection, RequestSpec
@@ -25,6 +23,9 @@ from imagecontract.errors import CollectionError, did_you_mean
 from imagecontract.schema_errors import YAML_WORDS, in_words, most_relevant
 from imagecontract.schemas import default_schemas_dir
 
+if TYPE_CHECKING:
+    import jsonschema
+
 COLLECTION_SCHEMA = "collection.schema.json"
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -33,7 +34,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 @lru_cache(maxsize=None)
 def bundled_validator(schema_name: str) -> jsonschema.Draft202012Validator:
-    """A validator for one of the file formats the package defines (collections, targets)."""
+    """A validator for one of the file formats the package defines (collections, targets); jsonschema is imported
+    here, for a text not known valid (`validated`), so a run of known collections never imports it."""
+    import jsonschema
+
     schema = json.loads((default_schemas_dir() / schema_name).read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
