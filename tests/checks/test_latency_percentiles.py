@@ -20,8 +20,10 @@ requests:
     json: {{model: dall-e-2, prompt: a cat, size: 256x256}}
     repeat: 3
     expect:
-      latency: {{budget: 1000, p50: 1, p95: 1}}
+      latency: {{budget: 1000000, p50: 1, p95: 1}}
 {skip}"""
+"""Scaled by 0.0001: each request may take 100 s (a loaded machine took 0.1 s, the old budget), while p50 and p95
+must come within 0.1 ms, which no request over HTTP does."""
 
 
 def test_percentiles_are_judged_on_the_last_repeat(judge, make_exchange) -> None:

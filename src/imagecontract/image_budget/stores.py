@@ -155,9 +155,9 @@ class RedisStore:
         self._call("is unreachable", lambda client: client.ping())
 
     def rate_bucket(self, rates: list[Any]) -> Any:
-        from pyrate_limiter import RedisBucket
+        from imagecontract.image_budget.server_clock import ServerClockRedisBucket
 
-        return self._call("is unreachable", lambda client: RedisBucket.init(rates, client, f"{self.key}:rate"))
+        return self._call("is unreachable", lambda client: ServerClockRedisBucket.init(rates, client, f"{self.key}:rate"))
 
     def reserve(self, images: int, max_images: int) -> int:
         def add(client: Any) -> tuple[int, int]:
