@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 from functools import lru_cache
 
 from PIL import Image, ImageOps
@@ -36,13 +37,18 @@ def edge_map(image: Image.Image) -> list[float]:
     return edges
 
 
-def correlation(first: list[float], second: list[float]) -> float:
-    """Pearson correlation; 0 when either map is flat (a flat picture shares no structure)."""
-    mean_first, mean_second = sum(first) / len(first), sum(second) / len(second)
-    spread_first = [value - mean_first for value in first]
-    spread_second = [value - mean_second for value in second]
-    norm = math.sqrt(sum(value * value for value in spread_first) * sum(value * value for value in spread_second))
-    return sum(a * b for a, b in zip(spread_first, spread_second)) / norm if norm else 0.0
+def normalised(edges: list[float]) -> tuple[float, ...] | None:
+    """`edges` less its mean, scaled to length 1, so the Pearson correlation of two maps is their dot product;
+    None for a flat map (a flat picture shares no structure)."""
+    mean = sum(edges) / len(edges)
+    spread = [value - mean for value in edges]
+    norm = math.sqrt(sum(map(operator.mul, spread, spread)))
+    return tuple(value / norm for value in spread) if norm else None
+
+
+def correlation(first: tuple[float, ...] | None, second: tuple[float, ...] | None) -> float:
+    """Pearson correlation of two `normalised` maps; 0 when either is flat."""
+    return sum(map(operator.mul, first, second)) if first and second else 0.0
 
 
 def structure_similarity(first: bytes, second: bytes) -> float:
@@ -53,12 +59,13 @@ def structure_similarity(first: bytes, second: bytes) -> float:
 
 
 @lru_cache(maxsize=8)
-def _edge_maps(data: bytes) -> tuple[list[float], list[float]]:
-    """The edge maps of an encoded picture as is and mirrored, once per content: a run uploads the same input to
-    variation after variation. Few are kept, as the key holds the encoded bytes (megabytes for a real answer)."""
+def _edge_maps(data: bytes) -> tuple[tuple[float, ...] | None, tuple[float, ...] | None]:
+    """The `normalised` edge maps of an encoded picture as is and mirrored, once per content: a run uploads the
+    same input to variation after variation. Few are kept, as the key holds the encoded bytes (megabytes for a
+    real answer)."""
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
     except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not a decodable image: {exc}") from None
-    return edge_map(image), edge_map(ImageOps.mirror(image))
+    return normalised(edge_map(image)), normalised(edge_map(ImageOps.mirror(image)))

@@ -121,3 +121,17 @@ def test_a_variation_unlike_its_input_fails(judge: Judge, make_exchange, upload,
 def test_variation_check_needs_a_decodable_input(judge: Judge, make_exchange, upload, images_body) -> None:
     exchange = variation(make_exchange, upload, images_body, b"not an image", picture())
     assert not judge("variation_resembles_input", exchange).applicable
+
+
+def test_the_edge_correlation_is_pearsons_and_a_flat_map_correlates_with_nothing() -> None:
+    """Maps are normalised once per picture and then only multiplied; the result stays Pearson's r."""
+    import random
+    import statistics
+
+    from imagecontract.structure import correlation, normalised
+
+    generator = random.Random(7)
+    first = [generator.uniform(0, 400) for _ in range(1024)]
+    second = [value * 0.5 + generator.uniform(0, 200) for value in first]
+    assert abs(correlation(normalised(first), normalised(second)) - statistics.correlation(first, second)) < 1e-9
+    assert correlation(normalised([3.0] * 1024), normalised(second)) == 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -112,12 +113,13 @@ class RequestSpec:
         """Names of images saved by earlier requests that this request uploads."""
         return [spec["saved"] for spec in _file_specs(self.form) if "saved" in spec]
 
-    @property
-    def uses(self) -> set[str]:
-        """Names of saved images and saved values this request needs from earlier requests (and variables)."""
+    @cached_property
+    def uses(self) -> frozenset[str]:
+        """Names of saved images and saved values this request needs from earlier requests (and variables);
+        worked out once, as a run asks for every request's chain."""
         texts = [self.path, self.url, dict(self.headers), self.json, dict(self.form or {}), self.body, self.auth,
                  dict(self.expect)]
-        return set(self.saved_uploads) | placeholders(texts)
+        return frozenset(self.saved_uploads) | placeholders(texts)
 
 
 @dataclass(frozen=True)

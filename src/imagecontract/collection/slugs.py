@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_SLUG_BYTES = 96
 """Well under the 255 bytes most file systems allow a name, leaving room for `.yaml` and side files."""
@@ -21,8 +22,10 @@ _SYMBOLS = frozenset({"So", "Sm", "Sc", "Sk"})
 _MARKS = frozenset({"Mn", "Mc"})
 
 
+@lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
-    """A file-system-safe, readable name for `text`; the same text always gives the same name."""
+    """A file-system-safe, readable name for `text`; the same text always gives the same name (so it is worked
+    out once: a request's cassette path is asked for several times)."""
     words = "".join(_spelled(char) for char in unicodedata.normalize("NFC", text).lower())
     slug = re.sub(r"-{2,}", "-", words).strip("-")
     if not slug:

@@ -7,7 +7,9 @@ cannot be reached is a `BudgetStoreError` naming it, never a quiet fall-back.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
@@ -74,6 +76,7 @@ class SQLiteStore:
 
     path: Path
     key: str
+    _opened: threading.local = field(default_factory=threading.local, init=False, repr=False, compare=False)
 
     @property
     def url(self) -> str:
@@ -117,20 +120,34 @@ class SQLiteStore:
         return int(row[0]) if row else 0
 
     def _run(self, action: Callable[[sqlite3.Connection], Result]) -> Result:
-        """Run `action` on a fresh connection (closed after), turning SQLite failures into BudgetStoreError."""
+        """Run `action` on this thread's connection, turning SQLite failures into BudgetStoreError."""
+        db = self._connection()
+        try:
+            return action(db)
+        except sqlite3.Error as exc:
+            self._opened.__dict__.clear()
+            db.close()
+            raise BudgetStoreError(f"the budget store {self.url} failed: {exc}") from None
+
+    def _connection(self) -> sqlite3.Connection:
+        """One connection per thread and process, its tables made once: every request asks for the stop flag,
+        and opening the file each time cost more than the question."""
+        opened = self._opened.__dict__
+        if opened.get("pid") == os.getpid():
+            return opened["db"]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=True)
         except (OSError, sqlite3.Error) as exc:
             raise BudgetStoreError(f"the budget store {self.url} cannot be opened: {exc}") from None
         try:
             db.execute("CREATE TABLE IF NOT EXISTS spent (key TEXT PRIMARY KEY, images INTEGER NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS stops (key TEXT PRIMARY KEY, reason TEXT NOT NULL)")
-            return action(db)
         except sqlite3.Error as exc:
-            raise BudgetStoreError(f"the budget store {self.url} failed: {exc}") from None
-        finally:
             db.close()
+            raise BudgetStoreError(f"the budget store {self.url} failed: {exc}") from None
+        opened.update(pid=os.getpid(), db=db)
+        return db
 
 
 _RESERVE_SCRIPT = """
