@@ -56,9 +56,11 @@ def to_httpx(client: httpx.Client, sent: SentRequest, timeout: float | None) -> 
     extensions = {"timeout": httpx.Timeout(timeout).as_dict()} if timeout else None
     if sent.files:
         files = [(part.field, (part.filename, part.data, part.content_type)) for part in sent.files]
-        return client.build_request(
+        request = client.build_request(
             sent.method, sent.url, headers=sent.headers, data=sent.form, files=files, extensions=extensions
         )
+        request.read()  # the parts joined once, so the form goes out in one write, not one per part header and CRLF
+        return request
     if sent.form:
         content, content_type = text_only_multipart(sent.form)
         headers = {**sent.headers, "Content-Type": content_type}
