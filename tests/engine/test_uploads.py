@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,9 @@ def test_generated_uploads_are_drawn_once_and_reused_from_the_cache_directory(
         (stored,) = (tmp_path / "uploads").iterdir()
         assert stored.read_bytes() == first.data and stored.suffix == ".png"
         monkeypatch.setattr(uploads, "_GENERATED", {})
+        os.utime(stored, (0, 0))
         assert part(spec).data == first.data and len(drawn) == 1, "a later run reads the file instead of drawing"
+        assert stored.stat().st_mtime > 0, "a hit marks the file used, so pruning keeps it"
         assert part({"png": "96x64", "seed": "another"}).data != first.data and len(drawn) == 2
     finally:
         uploads.cache_generated_under(None)

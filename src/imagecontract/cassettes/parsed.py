@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from imagecontract.cassettes.bodies import atomic_write
+from imagecontract.local_cache import used
 
 _cache_dir: list[Path] = []
 
@@ -33,7 +34,9 @@ def parsed(text: str, parse: Callable[[str], Any]) -> Any:
         return parse(text)
     path = _cache_dir[0] / f"{hashlib.sha256(text.encode('utf-8')).hexdigest()}.json"
     with suppress(OSError, ValueError):
-        return json.loads(path.read_bytes())
+        document = json.loads(path.read_bytes())
+        used(path)
+        return document
     document = parse(text)
     if json_native(document):
         with suppress(OSError):

@@ -14,6 +14,8 @@ import hashlib
 from contextlib import suppress
 from pathlib import Path
 
+from imagecontract.local_cache import used
+
 _marker_dir: list[Path] = []
 
 
@@ -32,7 +34,10 @@ def _marker(schema: bytes, text: bytes) -> Path | None:
 def known_valid(schema: bytes, text: bytes) -> bool:
     """Whether `text` passed `schema` before."""
     marker = _marker(schema, text)
-    return marker is not None and marker.is_file()
+    if marker is None or not marker.is_file():
+        return False
+    used(marker)
+    return True
 
 
 def remember_valid(schema: bytes, text: bytes) -> None:

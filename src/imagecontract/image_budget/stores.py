@@ -16,6 +16,7 @@ from typing import Any, Callable, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from imagecontract.errors import BudgetExhausted, BudgetStoreError, ImageContractError
+from imagecontract.local_cache import CACHE_ROOT
 
 REDIS_TTL_SECONDS = 2 * 24 * 3600
 """A run's Redis keys expire two days after their last write, so a server shared by nightly runs does not fill up."""
@@ -232,4 +233,4 @@ def open_store(url: str, key: str) -> BudgetStore:
 
 def default_path(rootdir: Path, run: str) -> Path:
     """Without `--budget-url`: a SQLite file under the run's directory, shared by the xdist workers of this machine."""
-    return rootdir / ".imagecontract" / f"budget-{run}.sqlite"
+    return rootdir / CACHE_ROOT / f"budget-{run}.sqlite"

@@ -32,3 +32,5 @@ FRESH_STORE = pytest.StashKey[Path]()
 """The SQLite budget file of a run nobody else can join, removed when the run ends."""
 CLIENT = pytest.StashKey[Any]()
 """The run's one shared HTTP client, created on first use."""
+UNSUPPORTED = pytest.StashKey["str | None"]()
+"""On a request item: why its target skips it, or None (`plugin.declared_unsupported`)."""

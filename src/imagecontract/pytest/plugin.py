@@ -24,6 +24,7 @@ from imagecontract.distributed.xdist_interrupt import stop_waiting_for_workers
 from imagecontract.errors import ImageContractError
 from imagecontract.image_budget.budget import refusal, window_seconds
 from imagecontract.latency import format_table, latency_stats
+from imagecontract.local_cache import CACHE_ROOT, PARSED, UPLOADS, VALID, prune_all
 from imagecontract.pytest.gateway_hooks import install_gateway
 from imagecontract.pytest.items import CollectionFile, RequestItem, shared_client
 from imagecontract.pytest.keys import (
@@ -39,6 +40,7 @@ from imagecontract.pytest.keys import (
     SHARD_PLAN,
     SHARD_PLAN_OUTPUT,
     TARGET,
+    UNSUPPORTED,
 )
 from imagecontract.pytest.report_hooks import install_report
 from imagecontract.redact import redact_url
@@ -136,9 +138,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = resolved.settings
     config.stash[TARGET] = resolved.target
-    cache_generated_under(Path(config.rootpath) / ".imagecontract" / "uploads")
-    cache_parsed_under(Path(config.rootpath) / ".imagecontract" / "parsed")
-    remember_valid_under(Path(config.rootpath) / ".imagecontract" / "valid")
+    cache = Path(config.rootpath) / CACHE_ROOT
+    cache_generated_under(cache / UPLOADS)
+    cache_parsed_under(cache / PARSED)
+    remember_valid_under(cache / VALID)
     config.stash[SHARD] = resolved.shard
     config.stash[ROWS] = resolved.rows
     if resolved.fresh_store is not None:
@@ -167,12 +170,15 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 def declared_unsupported(item: pytest.Item) -> str | None:
     """Why the target skips this request (a capability it declares unsupported, or a model or endpoint its day
-    does not serve: `lifecycle`), or None."""
+    does not serve: `lifecycle`), or None; worked out once per item (the scheduler and the setup both ask)."""
     if not isinstance(item, RequestItem):
         return None
-    named = item.config.stash.get(TARGET, None)
-    declared = named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()]) if named else None
-    return declared or unserved(item.config.stash[SETTINGS], named, item.collection_file.collection, item.spec)
+    if UNSUPPORTED not in item.stash:
+        named = item.config.stash.get(TARGET, None)
+        declared = named.skip_reason(item.nodeid, [mark.name for mark in item.iter_markers()]) if named else None
+        item.stash[UNSUPPORTED] = declared or unserved(item.config.stash[SETTINGS], named, item.collection_file.collection,
+                                                       item.spec)
+    return item.stash[UNSUPPORTED]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -292,6 +298,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if fresh is not None:
         for suffix in ("", "-wal", "-shm", ".lock"):
             fresh.with_name(fresh.name + suffix).unlink(missing_ok=True)
+    if SETTINGS in config.stash and not hasattr(config, "workerinput"):
+        prune_all(Path(config.rootpath))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

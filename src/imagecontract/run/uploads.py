@@ -25,6 +25,7 @@ from imagecontract.collection.confine import ALLOW_FLAG, outside_reason
 from imagecontract.errors import FixtureError
 from imagecontract.exchange import FilePart
 from imagecontract.images import inspect_image
+from imagecontract.local_cache import used
 from imagecontract.rules import parse_size
 
 IMAGE_FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
@@ -129,9 +130,11 @@ def _read(path: Path | None) -> bytes | None:
     if path is None:
         return None
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError:
         return None
+    used(path)
+    return data
 
 
 def _store(path: Path | None, data: bytes) -> None:
