@@ -298,6 +298,13 @@ def _full_pixels(data: bytes) -> Image.Image:
     return _open(data)
 
 
+@functools.lru_cache(maxsize=16)
+def _above(tolerance: int) -> list[int]:
+    """The lookup table setting a channel value over `tolerance` to 255, else 0: PIL calls a function given to
+    `point` 256 times to build one, on every call."""
+    return [255 if value > tolerance else 0 for value in range(256)]
+
+
 def _count(area: Image.Image) -> int:
     """Pixels set (255) in a two-level `L` image."""
     return area.histogram()[255]
@@ -323,7 +330,7 @@ def unchanged_outside_mask(
         red, green, blue = ImageChops.difference(candidate, produced).split()
         moved = ImageChops.lighter(ImageChops.lighter(red, green), blue)
         largest = moved if largest is None else ImageChops.darker(largest, moved)
-    changed = largest.point(lambda value: 255 if value > tolerance else 0)
+    changed = largest.point(_above(tolerance))
     outside = ImageChops.invert(editable)
     outside_pixels = _count(outside)
     changed_outside = _count(ImageChops.multiply(changed, outside))
