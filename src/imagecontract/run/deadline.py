@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from imagecontract.errors import TransportError
 from imagecontract.images import human_size
+from imagecontract.run.alarms import CLOCK
 
 EXTENSION = "imagecontract.deadline"
 """The key of a request's `Deadline` in `httpx.Request.extensions`, where transport-level code finds it."""
@@ -106,9 +107,7 @@ def watchdog(deadline: Deadline | None, response: Any) -> Iterator[None]:
                 with contextlib.suppress(OSError):
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
-    timer = threading.Timer(max(deadline.remaining(), 0.0), cut)
-    timer.daemon = True
-    timer.start()
+    alarm = CLOCK.set(max(deadline.remaining(), 0.0), cut)
     with _READING_LOCK:
         _READING[deadline] = cut
     try:
@@ -116,7 +115,7 @@ def watchdog(deadline: Deadline | None, response: Any) -> Iterator[None]:
     finally:
         with lock:
             reading[0] = False
-        timer.cancel()
+        CLOCK.cancel(alarm)
         with _READING_LOCK:
             _READING.pop(deadline, None)
 
