@@ -20,7 +20,7 @@ from typing import Callable
 class Alarm:
     """A call due at `when` (`time.monotonic`), unless cancelled first."""
 
-    __slots__ = ("when", "order", "call", "live")
+    __slots__ = ("call", "live", "order", "when")
 
     def __init__(self, when: float, order: int, call: Callable[[], None]) -> None:
         self.when, self.order, self.call, self.live = when, order, call, True
