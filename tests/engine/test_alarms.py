@@ -11,10 +11,11 @@ def test_alarms_go_off_in_time_order_and_cancelled_ones_never_do() -> None:
     clock = AlarmClock()
     fired: list[str] = []
     done = threading.Event()
-    clock.set(0.15, lambda: (fired.append("last"), done.set()))
-    clock.set(0.05, lambda: fired.append("first"))
-    cancelled = clock.set(0.10, lambda: fired.append("cancelled"))
-    clock.cancel(cancelled)
+    with clock._wake:  # held, the clock cannot go off before all three are set and one cancelled, however slow this is
+        clock.set(0.15, lambda: (fired.append("last"), done.set()))
+        clock.set(0.05, lambda: fired.append("first"))
+        cancelled = clock.set(0.10, lambda: fired.append("cancelled"))
+        clock.cancel(cancelled)
 
     assert done.wait(30)
     assert fired == ["first", "last"]
