@@ -101,7 +101,7 @@ class Shard:
 
 def start_shards(project: Path, target: str, *args: str, workers: int = 2) -> list[Shard]:
     """SHARDS pytest processes of the live suite, each itself with `-n workers` (none for 0), started at once."""
-    env = {**os.environ, "OPENAI_API_KEY": KEY, budget.WINDOW_ENV: str(BUDGET_WINDOW)}
+    env = {**os.environ, "OPENAI_API_KEY": KEY, budget.WINDOW_ENV: str(BUDGET_WINDOW), "PYTHONUNBUFFERED": "1"}
     env.pop("PYTEST_XDIST_TESTRUNUID", None)
     shards = []
     for index in range(1, SHARDS + 1):
@@ -114,6 +114,11 @@ def start_shards(project: Path, target: str, *args: str, workers: int = 2) -> li
         process = subprocess.Popen(command, cwd=project, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
         shards.append(Shard(index, process, log, out / "report.html"))
     return shards
+
+
+def started(shard: Shard) -> bool:
+    """Whether the shard is past its start-up, where it checks the budget store (its header line is printed after)."""
+    return "imagecontract: target" in shard.log.read_text(encoding="utf-8", errors="replace")
 
 
 def verdicts(summary: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
@@ -196,7 +201,7 @@ def test_redis_stopped_mid_run_stops_every_shard_and_keeps_what_was_recorded(
     shards = start_shards(project, server.base_url, "--record-mode", "all", "--budget-url", redis_server.url,
                           "--run-id", "store-stops", workers=0)
     deadline = time.monotonic() + 60
-    while server.stats()["requests"] < 6 and time.monotonic() < deadline:
+    while (server.stats()["requests"] < 6 or not all(map(started, shards))) and time.monotonic() < deadline:
         time.sleep(0.05)
     redis_server.stop()
     stopped = time.monotonic()
