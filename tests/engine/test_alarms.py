@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from imagecontract.run.alarms import AlarmClock
@@ -39,3 +40,18 @@ def test_a_failing_alarm_does_not_stop_the_clock(capsys) -> None:
 
     assert done.wait(30)
     assert "ZeroDivisionError" in capsys.readouterr().err
+
+
+def test_a_child_forked_while_the_clock_is_busy_gets_a_clock_of_its_own() -> None:
+    clock = AlarmClock()
+    clock.set(600, lambda: None)
+    with clock._wake:  # the parent's clock thread could hold its lock at the moment of a fork
+        pid = os.fork()
+        if pid == 0:  # the child: its alarm must go off, on a thread of its own, with none of the parent's alarms
+            done = threading.Event()
+            clock.set(0.01, done.set)
+            os._exit(0 if done.wait(30) and len(clock._heap) == 0 else 1)
+    _, status = os.waitpid(pid, 0)
+
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert len(clock._heap) == 1

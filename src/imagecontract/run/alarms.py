@@ -30,14 +30,22 @@ class Alarm:
 
 
 class AlarmClock:
-    """Alarms served by one daemon thread, started on first use (and again in a forked child)."""
+    """Alarms served by one daemon thread, started on first use.
+
+    A forked child starts empty: the parent's alarms belong to the parent's requests, its thread does not exist
+    in the child, and its lock may have been held at the fork, so the child gets a new one.
+    """
 
     def __init__(self) -> None:
+        self._forget()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
         self._wake = threading.Condition()
         self._heap: list[Alarm] = []
         self._live = 0
         self._order = itertools.count()
-        self._owner: tuple[int, threading.Thread] | None = None
+        self._thread: threading.Thread | None = None
 
     def set(self, seconds: float, call: Callable[[], None]) -> Alarm:
         """Call `call` on the clock's thread in `seconds`, unless `cancel` comes first."""
@@ -61,10 +69,9 @@ class AlarmClock:
                     heapq.heapify(self._heap)
 
     def _start(self) -> None:
-        if self._owner is None or self._owner[0] != os.getpid():
-            thread = threading.Thread(target=self._serve, name="imagecontract-alarms", daemon=True)
-            self._owner = (os.getpid(), thread)
-            thread.start()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name="imagecontract-alarms", daemon=True)
+            self._thread.start()
 
     def _serve(self) -> None:
         while True:
