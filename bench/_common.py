@@ -19,8 +19,20 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / ".cache"
+"""The benchmarks' installs (Newman, Tavern, a plain venv) and scratch projects; git-ignored, absent in a fresh clone."""
 KEY = "ic-bench-key-0123456789"
 """The key every live bench run sends; sandboxes are started with it so the auth error cases hold."""
+SEED_ERA = "2025-06-01"
+"""The day whose API the benchmarks' dall-e-2 requests are served on (`--as-of`, the sandbox's `as_of`): dall-e-2
+was retired on 12 May 2026, so on a later day they are skipped, or answered 404."""
+
+
+def scratch_folder(prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A scratch folder under `.cache/` (made first: a fresh clone has none), removed when the benchmark ends."""
+    CACHE.mkdir(exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=CACHE)
+
 
 _OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 

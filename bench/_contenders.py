@@ -21,12 +21,11 @@ from typing import Any
 
 import yaml
 
-from _common import KEY, REPO
+from _common import CACHE, KEY, REPO
 from imagecontract.collection.loader import load_collection
 from imagecontract.run.engine import CollectionState, prepare
 from imagecontract.settings import RunSettings
 
-CACHE = REPO / ".cache"
 NEWMAN = CACHE / "newman" / "node_modules" / "newman" / "bin" / "newman.js"
 TAVERN_VENV = CACHE / "tavern-venv"
 PLAIN_VENV = CACHE / "plain-venv"

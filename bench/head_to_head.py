@@ -37,15 +37,13 @@ from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import KEY, REPO, table  # noqa: E402
+from _common import KEY, REPO, SEED_ERA, scratch_folder, table  # noqa: E402
 from _contenders import (  # noqa: E402
     NEWMAN, PLAIN_VENV, TAVERN_VENV, install_newman, install_plain, install_tavern, newman_collection, sent_requests,
     tavern_file, write_answers, write_json, write_project,
 )
 
 REQUESTS_PER_PASS = 6
-SEED_ERA = "2025-06-01"
-"""The day the Postman mirror's requests (dall-e-2 by default) are served: without it they are skipped as retired."""
 
 
 @dataclass
@@ -210,7 +208,7 @@ def main() -> None:
     parser.add_argument("--only", default="raw,live,replay,newman,tavern,plain")
     options = parser.parse_args()
     wanted = set(options.only.split(",")) | {"raw"}
-    with tempfile.TemporaryDirectory(prefix="h2h-", dir=REPO / ".cache") as scratch, \
+    with scratch_folder("h2h-") as scratch, \
             canned_server(write_answers(Path(scratch) / "answers")) as origin:
         tools, skipped = contenders(origin, Path(scratch), options.passes, wanted)
         for tool in tools:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from datetime import date
 
 import httpx
-from _common import KEY, table
+from _common import KEY, SEED_ERA, table
 
 from imagecontract.run.uploads import generate_image
 from imagecontract.sandbox import running_sandbox
@@ -30,7 +31,8 @@ def main() -> None:
     upload = generate_image("png", 256, 256, alpha=True)
     auth = {"Authorization": f"Bearer {KEY}"}
     rows = []
-    with running_sandbox(api_key=KEY, latency_scale=0.0) as server, httpx.Client(timeout=30) as client:
+    with running_sandbox(api_key=KEY, latency_scale=0.0, as_of=date.fromisoformat(SEED_ERA)) as server, \
+            httpx.Client(timeout=30) as client:
         kinds = {
             "GET /_sandbox/stats": lambda: client.get(f"{server.origin}/_sandbox/stats"),
             "generation 256x256": lambda: client.post(f"{server.base_url}/images/generations", headers=auth, json={

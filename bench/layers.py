@@ -15,16 +15,15 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import KEY, REPO, table  # noqa: E402
+from _common import KEY, REPO, SEED_ERA, scratch_folder, table  # noqa: E402
 from _contenders import sent_requests, write_answers, write_json, write_project  # noqa: E402
-from head_to_head import REQUESTS_PER_PASS, SEED_ERA, canned_server, measure  # noqa: E402
+from head_to_head import REQUESTS_PER_PASS, canned_server, measure  # noqa: E402
 
 
 def status_only(directory: Path, passes: int) -> Path:
@@ -44,7 +43,7 @@ def main() -> None:
     options = parser.parse_args()
     environ = {name: value for name, value in os.environ.items() if name not in ("OPENAI_BASE_URL", "PYTHONDONTWRITEBYTECODE")}
     environ["OPENAI_API_KEY"] = KEY
-    with tempfile.TemporaryDirectory(prefix="layers-", dir=REPO / ".cache") as scratch, \
+    with scratch_folder("layers-") as scratch, \
             canned_server(write_answers(Path(scratch) / "answers")) as origin:
         work = Path(scratch)
         base_url = f"{origin}/v1"

@@ -20,12 +20,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, table  # noqa: E402
+from _common import scratch_folder, table  # noqa: E402
 
 SMALL, LARGE = 6, 606
 
@@ -89,7 +88,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     options = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="floor-", dir=REPO / ".cache") as scratch:
+    with scratch_folder("floor-") as scratch:
         projects = {count: project(Path(scratch) / f"p{count}", count) for count in (SMALL, LARGE)}
         for kind, test_file in KINDS.items():
             for name, args in VARIANTS.items():
